@@ -9,7 +9,9 @@ describe("layer map", () => {
   it("every published package in the repository is in the layer map", () => {
     const names = readWorkspace(root)
       .map((p) => p.name)
-      .filter((n) => !["@x/tsconfig", "@x/repo-checks", "@x/interop", "@x/bench"].includes(n));
+      .filter(
+        (n) => !["@x/tsconfig", "@x/repo-checks", "@x/interop", "@x/bench", "@x/testing"].includes(n),
+      );
     expect(names.sort()).toEqual(Object.keys(LAYERS).sort());
   });
 

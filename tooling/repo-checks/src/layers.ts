@@ -37,7 +37,7 @@ export const LAYERS: Record<string, readonly string[]> = {
 
 /** Tooling packages (tests, benchmarks, interop) sit above every layer. */
 const TOOLING_PREFIX = "@x/";
-const TOOLING = new Set(["@x/tsconfig", "@x/repo-checks", "@x/interop", "@x/bench"]);
+const TOOLING = new Set(["@x/tsconfig", "@x/repo-checks", "@x/interop", "@x/bench", "@x/testing"]);
 
 export interface SourceFile {
   path: string;
