@@ -1,0 +1,157 @@
+// @x/db/sqlite: SQLite through better-sqlite3, or through better-sqlite3-multiple-ciphers
+// (SQLCipher-compatible encryption at rest) when a key is given. Only the driver that is used is
+// loaded, so an application without a key never needs the cipher build, and one that imports
+// only "@x/db" needs neither.
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  Kysely,
+  SqliteAdapter,
+  type SqliteDatabase,
+  SqliteDriver,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  sql,
+} from "kysely";
+import { openDatabase, type XmtpDatabase } from "./db.js";
+import { DatabaseKeyError, DatabaseOpenError, DbInputError } from "./errors.js";
+import type { Database } from "./schema.js";
+
+export interface SqliteOptions {
+  /** A file path, or ":memory:" for a database that lives as long as the connection (tests). */
+  path: string;
+  /**
+   * 32 raw key bytes: the file is encrypted with SQLCipher's format (cipher 'sqlcipher') by
+   * better-sqlite3-multiple-ciphers. Without a key, the file is plain SQLite (better-sqlite3).
+   */
+  encryptionKey?: Uint8Array;
+  /** How long a write waits for another connection's lock before failing (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /**
+   * "full" (default) syncs the WAL on every commit: a committed transaction survives power loss.
+   * "normal" survives a process crash but may lose the last transactions on power loss.
+   */
+  synchronous?: "full" | "normal";
+  /** Run pending migrations on open (default true). */
+  migrate?: boolean;
+}
+
+/** The part of the better-sqlite3 API we use (both drivers share it). */
+interface RawSqlite extends SqliteDatabase {
+  pragma(source: string, options?: { simple?: boolean }): unknown;
+  defaultSafeIntegers(on: boolean): unknown;
+}
+type RawSqliteConstructor = new (path: string) => RawSqlite;
+
+const PLAIN_DRIVER = "better-sqlite3";
+const CIPHER_DRIVER = "better-sqlite3-multiple-ciphers";
+
+async function loadDriver(name: string): Promise<RawSqliteConstructor> {
+  try {
+    const mod = (await import(name)) as { default: RawSqliteConstructor };
+    return mod.default;
+  } catch (err) {
+    throw new DatabaseOpenError(
+      `cannot load the SQLite driver "${name}"; install it next to @x/db ` +
+        `(${name === PLAIN_DRIVER ? "better-sqlite3@12.9.0" : "better-sqlite3-multiple-ciphers@12.11.1"})`,
+      err,
+    );
+  }
+}
+
+function hex(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += b.toString(16).padStart(2, "0");
+  return s;
+}
+
+function isNotADatabase(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "SQLITE_NOTADB";
+}
+
+/**
+ * SQLite's default BEGIN is deferred: a read that later wants to write can fail with BUSY
+ * without waiting. BEGIN IMMEDIATE takes the write lock up front, so a writer waits (up to the
+ * busy timeout) for another process's writer instead.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+
+function sqliteDialect(database: SqliteDatabase): Dialect {
+  return {
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: () => new ImmediateSqliteDriver({ database }),
+    createIntrospector: (db) => new SqliteIntrospector(db),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+  };
+}
+
+/** Opens (creating if needed) a SQLite client database and migrates it to the latest schema. */
+export async function openSqlite(options: SqliteOptions): Promise<XmtpDatabase> {
+  if (typeof options?.path !== "string" || options.path.length === 0) {
+    throw new DbInputError("path must be a file path or ':memory:'");
+  }
+  const key = options.encryptionKey;
+  if (key !== undefined && (!(key instanceof Uint8Array) || key.length !== 32)) {
+    throw new DbInputError("encryptionKey must be exactly 32 bytes");
+  }
+  if (key !== undefined && options.path === ":memory:") {
+    throw new DbInputError(
+      "encryptionKey needs a file path: an in-memory database is never on disk",
+    );
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new DbInputError("busyTimeoutMs must be a non-negative integer");
+  }
+  const synchronous = options.synchronous ?? "full";
+  if (synchronous !== "full" && synchronous !== "normal") {
+    throw new DbInputError('synchronous must be "full" or "normal"');
+  }
+
+  const Driver = await loadDriver(key ? CIPHER_DRIVER : PLAIN_DRIVER);
+  let raw: RawSqlite;
+  try {
+    raw = new Driver(options.path);
+  } catch (err) {
+    throw new DatabaseOpenError(`cannot open ${options.path}: ${(err as Error).message}`, err);
+  }
+  try {
+    if (key) {
+      raw.pragma("cipher = 'sqlcipher'");
+      raw.pragma("legacy = 4");
+      // A raw 32-byte key, no passphrase derivation.
+      raw.pragma(`key = "x'${hex(key)}'"`);
+    }
+    // The first read of the file tells whether the key (or its absence) fits.
+    raw.pragma("schema_version", { simple: true });
+    if (options.path !== ":memory:") raw.pragma("journal_mode = WAL");
+    raw.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    raw.pragma(`synchronous = ${synchronous}`);
+    // Every integer comes back as a bigint: nanosecond times do not fit in a double.
+    raw.defaultSafeIntegers(true);
+  } catch (err) {
+    raw.close();
+    if (isNotADatabase(err)) throw new DatabaseKeyError(options.path, err);
+    throw new DatabaseOpenError(`cannot open ${options.path}: ${(err as Error).message}`, err);
+  }
+  const kysely = new Kysely<Database>({ dialect: sqliteDialect(raw) });
+  try {
+    return await openDatabase(kysely, { dialect: "sqlite", migrate: options.migrate });
+  } catch (err) {
+    await kysely.destroy();
+    throw err;
+  }
+}
+
+/** Runs SQLite's integrity check; returns [] when the database is sound, else the problems. */
+export async function integrityCheck(db: XmtpDatabase): Promise<string[]> {
+  const result = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(db.kysely);
+  const lines = result.rows.map((r) => r.integrity_check);
+  return lines.length === 1 && lines[0] === "ok" ? [] : lines;
+}

@@ -1,0 +1,97 @@
+import type { CursorStore } from "../interfaces.js";
+import { type CursorKind, VALID } from "../types.js";
+import { checkBigInt, checkBytes, checkEnum, checkInt, toBigInt, toNum } from "../values.js";
+import { q, type StoreContext } from "./common.js";
+
+function checkKey(entityId: unknown, kind: unknown, originatorId: unknown) {
+  checkBytes("entityId", entityId, { nonEmpty: true });
+  checkEnum<CursorKind>("kind", kind, VALID.cursorKind);
+  checkInt("originatorId", originatorId, { min: 0 });
+}
+
+export class KyselyCursorStore implements CursorStore {
+  constructor(private readonly ctx: StoreContext) {}
+
+  async get(entityId: Uint8Array, kind: CursorKind, originatorId: number): Promise<bigint> {
+    checkKey(entityId, kind, originatorId);
+    const row = await q(() =>
+      this.ctx.db
+        .selectFrom("refresh_state")
+        .select("sequence_id")
+        .where("entity_id", "=", entityId)
+        .where("entity_kind", "=", kind)
+        .where("originator_id", "=", originatorId)
+        .executeTakeFirst(),
+    );
+    return row ? toBigInt(row.sequence_id) : 0n;
+  }
+
+  async getAll(entityId: Uint8Array, kind: CursorKind): Promise<Map<number, bigint>> {
+    checkBytes("entityId", entityId, { nonEmpty: true });
+    checkEnum("kind", kind, VALID.cursorKind);
+    const rows = await q(() =>
+      this.ctx.db
+        .selectFrom("refresh_state")
+        .select(["originator_id", "sequence_id"])
+        .where("entity_id", "=", entityId)
+        .where("entity_kind", "=", kind)
+        .orderBy("originator_id")
+        .execute(),
+    );
+    return new Map(rows.map((r) => [toNum(r.originator_id), toBigInt(r.sequence_id)]));
+  }
+
+  async set(
+    entityId: Uint8Array,
+    kind: CursorKind,
+    originatorId: number,
+    sequenceId: bigint,
+  ): Promise<void> {
+    checkKey(entityId, kind, originatorId);
+    checkBigInt("sequenceId", sequenceId, { min: 0n });
+    await q(() =>
+      this.ctx.db
+        .insertInto("refresh_state")
+        .values({
+          entity_id: entityId,
+          entity_kind: kind,
+          originator_id: originatorId,
+          sequence_id: sequenceId,
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(["entity_id", "entity_kind", "originator_id"])
+            .doUpdateSet({ sequence_id: sequenceId }),
+        )
+        .execute(),
+    );
+  }
+
+  async advance(
+    entityId: Uint8Array,
+    kind: CursorKind,
+    originatorId: number,
+    sequenceId: bigint,
+  ): Promise<boolean> {
+    checkKey(entityId, kind, originatorId);
+    checkBigInt("sequenceId", sequenceId, { min: 0n });
+    const r = await q(() =>
+      this.ctx.db
+        .insertInto("refresh_state")
+        .values({
+          entity_id: entityId,
+          entity_kind: kind,
+          originator_id: originatorId,
+          sequence_id: sequenceId,
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(["entity_id", "entity_kind", "originator_id"])
+            .doUpdateSet({ sequence_id: sequenceId })
+            .where("refresh_state.sequence_id", "<", sequenceId),
+        )
+        .executeTakeFirst(),
+    );
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+}

@@ -1,0 +1,7 @@
+export {
+  ENSURE_POSTGRES_SCRIPT,
+  findPostgresBin,
+  type PostgresServer,
+  PostgresUnavailableError,
+  startPostgres,
+} from "./postgres.js";
