@@ -1,1 +1,64 @@
-export const PACKAGE = "@x/crypto";
+export { AeadType, decryptSymmetric, encryptSymmetric, type SymmetricInput } from "./aead.js";
+export { bytesEqual, concatBytes, fromHex, toHex, utf8 } from "./bytes.js";
+export {
+  ED25519_PUBLIC_KEY_LENGTH,
+  ED25519_SIGNATURE_LENGTH,
+  ed25519PublicKey,
+  ed25519phSign,
+  ed25519phVerify,
+  ed25519Sign,
+  ed25519Verify,
+  generateEd25519PrivateKey,
+  IDENTITY_UPDATE_SIGNATURE_CONTEXT,
+  isValidEd25519PublicKey,
+  PUBLIC_SIGNATURE_CONTEXT,
+} from "./ed25519.js";
+export { CryptoError, type CryptoErrorCode } from "./errors.js";
+export {
+  hkdfSha256,
+  hkdfSha256Expand,
+  hkdfSha256Extract,
+  hmacSha256,
+  keccak256,
+  sha256,
+  sha512,
+} from "./hashes.js";
+export {
+  deriveHpkeKeyPair,
+  generateHpkeKeyPair,
+  type HpkeKeyPair,
+  hpkeSuite,
+  type UnwrapInput,
+  type UnwrapOutput,
+  unwrapWelcome,
+  WELCOME_HPKE_LABEL,
+  type WrapInput,
+  type WrapOutput,
+  WrapperAlgorithm,
+  wrapWelcome,
+} from "./hpke.js";
+export { isValidP256PublicKey, p256DerToCompact, p256VerifyDer } from "./p256.js";
+export { randomBytes } from "./random.js";
+export {
+  eip191Hash,
+  ethereumAddressFromPublicKey,
+  generateSecp256k1PrivateKey,
+  hasHighS,
+  normalizeLowS,
+  recoverPersonalMessageAddress,
+  recoverSecp256k1PublicKey,
+  secp256k1PublicKey,
+  secp256k1SignRecoverable,
+  signPersonalMessage,
+} from "./secp256k1.js";
+export { decodeHpkeCiphertext, encodeHpkeCiphertext, encryptContextInfo } from "./tls-codec.js";
+export {
+  XWING_CIPHERTEXT_LENGTH,
+  XWING_DRAFT06_KEM_ID,
+  XWING_PRIVATE_KEY_LENGTH,
+  XWING_PUBLIC_KEY_LENGTH,
+  XWingDraft06Kem,
+  xwingDecapsulate,
+  xwingEncapsulate,
+  xwingKeyPairFromSeed,
+} from "./xwing.js";

@@ -1,1 +1,101 @@
-export const PACKAGE = "@x/id";
+export {
+  type Action,
+  actionSignatures,
+  applyAction,
+  applyUpdate,
+  getState,
+  type IdentityUpdate,
+} from "./association-log.js";
+export { AssociationState, type AssociationStateDiff, type Member } from "./association-state.js";
+export {
+  AssociationError,
+  type AssociationErrorCode,
+  DeserializationError,
+  type DeserializationErrorCode,
+  IdentifierError,
+  type IdentifierErrorCode,
+  IdentityError,
+  type IdentityErrorCode,
+  SignatureError,
+  type SignatureErrorCode,
+  SignatureRequestError,
+  type SignatureRequestErrorCode,
+} from "./errors.js";
+export {
+  type EthereumIdentifier,
+  ethereumIdentifier,
+  type Identifier,
+  type InstallationIdentifier,
+  identifierText,
+  inboxIdFor,
+  installationIdentifier,
+  isIdentifier,
+  type MemberIdentifier,
+  type MemberKind,
+  memberKey,
+  type PasskeyIdentifier,
+  passkeyIdentifier,
+  passkeyIdentifierFromHex,
+  sameMember,
+} from "./identifiers.js";
+export {
+  type UnverifiedAction,
+  type UnverifiedIdentityUpdate,
+  unsignedUpdate,
+  updateSignatureText,
+  verifyIdentityUpdate,
+} from "./identity-update.js";
+export {
+  associationStateDiffToProto,
+  associationStateFromProto,
+  associationStateToProto,
+  decodeIdentityUpdate,
+  encodeIdentityUpdate,
+  identityUpdateFromProto,
+  identityUpdateToProto,
+  memberIdentifierFromProto,
+  memberIdentifierToProto,
+} from "./proto.js";
+export {
+  type AccountId,
+  type ChainClient,
+  ChainRpcVerifier,
+  evmAccountId,
+  evmChainId,
+  formatAccountId,
+  MultiChainVerifier,
+  parseAccountId,
+  RemoteVerifier,
+  type ScwVerificationRequest,
+  type ScwVerificationResult,
+  type SmartContractSignatureVerifier,
+  type VerifySmartContractWalletSignatures,
+} from "./scw-verifier.js";
+export {
+  type IdentitySigner,
+  installationIdentifierFor,
+  installationSignature,
+  nowNs,
+  SignatureRequest,
+  SignatureRequestBuilder,
+  type Signer,
+  toIdentitySigner,
+  type ViemAccountLike,
+} from "./signature-request.js";
+export {
+  actionText,
+  legacyCreateIdentityText,
+  prettyTimestamp,
+  signatureText,
+  type UnsignedAction,
+  type UnsignedIdentityUpdate,
+} from "./signature-text.js";
+export {
+  type LegacySignedPublicKey,
+  type SignatureKind,
+  type UnverifiedSignature,
+  type VerifiedSignature,
+  type VerifyOptions,
+  validateLegacySignedPublicKey,
+  verifySignature,
+} from "./signatures.js";

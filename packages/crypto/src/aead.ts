@@ -1,0 +1,60 @@
+// ChaCha20-Poly1305 (RFC 8439) for payloads encrypted under a known symmetric key, such as the
+// "pointee" of a welcome pointer (libxmtp's wrap_payload_symmetric: empty AAD).
+import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
+import { assertBytes, CryptoError } from "./errors.js";
+
+/** AEAD identifiers as OpenMLS numbers them; the welcome-pointer proto uses the same values. */
+export const AeadType = { ChaCha20Poly1305: 3 } as const;
+export type AeadType = (typeof AeadType)[keyof typeof AeadType];
+
+export interface SymmetricInput {
+  aeadType: AeadType;
+  /** 32 bytes */
+  key: Uint8Array;
+  /** 12 bytes */
+  nonce: Uint8Array;
+  data: Uint8Array;
+  /** Additional authenticated data; libxmtp passes none. */
+  aad?: Uint8Array;
+}
+
+/** Encrypts `data`; the result is ciphertext ‖ 16-byte tag. */
+export function encryptSymmetric(input: SymmetricInput): Uint8Array {
+  const cipher = cipherFor(input);
+  return cipher.encrypt(input.data);
+}
+
+/** Decrypts and authenticates. Throws CRYPTO_DECRYPTION_FAILED when the tag does not verify. */
+export function decryptSymmetric(input: SymmetricInput): Uint8Array {
+  const cipher = cipherFor(input);
+  if (input.data.length < 16) {
+    throw new CryptoError(
+      "CRYPTO_MALFORMED_CIPHERTEXT",
+      "a ChaCha20-Poly1305 ciphertext has at least 16 bytes",
+    );
+  }
+  try {
+    return cipher.decrypt(input.data);
+  } catch (cause) {
+    throw new CryptoError(
+      "CRYPTO_DECRYPTION_FAILED",
+      "ChaCha20-Poly1305 authentication failed: wrong key or nonce, or the ciphertext was changed",
+      { cause },
+    );
+  }
+}
+
+function cipherFor(input: SymmetricInput) {
+  if (input.aeadType !== AeadType.ChaCha20Poly1305) {
+    throw new CryptoError(
+      "CRYPTO_UNSUPPORTED_ALGORITHM",
+      `AEAD type ${String(input.aeadType)} is not supported; only ChaCha20-Poly1305 (3) is`,
+    );
+  }
+  assertBytes(input.key, "key", 32);
+  assertBytes(input.nonce, "nonce", 12);
+  assertBytes(input.data, "data");
+  const aad = input.aad ?? new Uint8Array();
+  assertBytes(aad, "aad");
+  return chacha20poly1305(input.key, input.nonce, aad);
+}

@@ -1,0 +1,194 @@
+// HPKE base mode as libxmtp wraps welcomes (xmtp_mls_common payload_encryption.rs):
+// KDF HKDF-SHA256, AEAD ChaCha20-Poly1305, KEM DHKEM(X25519) or X-Wing draft-06 (0x004D);
+// info = TLS EncryptContext{"MLS 1.0 " + label, ""}, AAD empty. One sender context seals two
+// payloads in order: the welcome (output as a TLS HpkeCiphertext carrying the KEM output) and
+// the welcome metadata (raw ciphertext, sequence number 1).
+import { Chacha20Poly1305 } from "@hpke/chacha20poly1305";
+import type { KemInterface } from "@hpke/common";
+import { CipherSuite } from "@hpke/core";
+import { DhkemX25519HkdfSha256, HkdfSha256 } from "@hpke/dhkem-x25519";
+import { assertBytes, CryptoError } from "./errors.js";
+import { decodeHpkeCiphertext, encodeHpkeCiphertext, encryptContextInfo } from "./tls-codec.js";
+import { XWingDraft06Kem } from "./xwing.js";
+
+type CryptoKey = Parameters<KemInterface["serializePublicKey"]>[0];
+type CryptoKeyPair = Awaited<ReturnType<KemInterface["generateKeyPair"]>>;
+
+/** WelcomeWrapperAlgorithm values of the XMTP proto (SYMMETRIC_KEY = 3 is in aead.ts). */
+export const WrapperAlgorithm = {
+  Curve25519: 1,
+  XWingMlKem768Draft6: 2,
+} as const;
+export type WrapperAlgorithm = (typeof WrapperAlgorithm)[keyof typeof WrapperAlgorithm];
+
+/** libxmtp's WELCOME_HPKE_LABEL. */
+export const WELCOME_HPKE_LABEL = "MLS_WELCOME";
+
+export interface HpkeKeyPair {
+  /** 32 bytes (X25519) or 1216 bytes (X-Wing) */
+  publicKey: Uint8Array;
+  /** 32 bytes: the X25519 scalar, or the X-Wing seed */
+  privateKey: Uint8Array;
+}
+
+export interface WrapInput {
+  payload: Uint8Array;
+  /** Sealed second with the same context; libxmtp puts WelcomeMetadata here. Empty by default. */
+  secondaryPayload?: Uint8Array;
+  publicKey: Uint8Array;
+  algorithm: WrapperAlgorithm;
+  /** Defaults to WELCOME_HPKE_LABEL. */
+  label?: string;
+}
+
+export interface WrapOutput {
+  /** TLS HpkeCiphertext{kem_output, ciphertext} of the payload */
+  wrapped: Uint8Array;
+  /** Raw ciphertext of the secondary payload */
+  wrappedSecondary: Uint8Array;
+}
+
+export interface UnwrapInput {
+  wrapped: Uint8Array;
+  /** When empty, nothing is opened and the secondary payload comes back empty (as in libxmtp). */
+  wrappedSecondary?: Uint8Array;
+  privateKey: Uint8Array;
+  algorithm: WrapperAlgorithm;
+  label?: string;
+}
+
+export interface UnwrapOutput {
+  payload: Uint8Array;
+  secondaryPayload: Uint8Array;
+}
+
+/** The HPKE cipher suite of one wrapper algorithm (exported for tests and advanced use). */
+export function hpkeSuite(algorithm: WrapperAlgorithm): CipherSuite {
+  return new CipherSuite({
+    kem: kemFor(algorithm),
+    kdf: new HkdfSha256(),
+    aead: new Chacha20Poly1305(),
+  });
+}
+
+export async function generateHpkeKeyPair(algorithm: WrapperAlgorithm): Promise<HpkeKeyPair> {
+  const kem = kemFor(algorithm);
+  return exportPair(kem, await kem.generateKeyPair());
+}
+
+/** HPKE DeriveKeyPair(ikm) of the algorithm's KEM (RFC 9180 §7.1.3; X-Wing draft-06 §"Use in HPKE"). */
+export async function deriveHpkeKeyPair(
+  algorithm: WrapperAlgorithm,
+  ikm: Uint8Array,
+): Promise<HpkeKeyPair> {
+  assertBytes(ikm, "ikm");
+  const kem = kemFor(algorithm);
+  return exportPair(kem, await kem.deriveKeyPair(ikm));
+}
+
+/** Wraps a payload (and a secondary payload) for the holder of `publicKey`. */
+export async function wrapWelcome(input: WrapInput, ekm?: Uint8Array): Promise<WrapOutput> {
+  assertBytes(input.payload, "payload");
+  const secondary = input.secondaryPayload ?? new Uint8Array();
+  assertBytes(secondary, "secondaryPayload");
+  assertBytes(input.publicKey, "publicKey");
+  const suite = hpkeSuite(input.algorithm);
+  let recipientPublicKey: CryptoKey;
+  try {
+    recipientPublicKey = await suite.kem.deserializePublicKey(input.publicKey);
+  } catch (cause) {
+    throw new CryptoError(
+      "CRYPTO_INVALID_KEY",
+      `not a valid ${algorithmName(input.algorithm)} public key`,
+      {
+        cause,
+      },
+    );
+  }
+  const info = encryptContextInfo(input.label ?? WELCOME_HPKE_LABEL);
+  try {
+    const sender = await suite.createSenderContext({
+      recipientPublicKey,
+      info,
+      ...(ekm === undefined ? {} : { ekm }),
+    });
+    const first = new Uint8Array(await sender.seal(input.payload, new Uint8Array()));
+    const second = new Uint8Array(await sender.seal(secondary, new Uint8Array()));
+    return {
+      wrapped: encodeHpkeCiphertext(new Uint8Array(sender.enc), first),
+      wrappedSecondary: second,
+    };
+  } catch (cause) {
+    if (cause instanceof CryptoError) throw cause;
+    throw new CryptoError(
+      "CRYPTO_INVALID_KEY",
+      `HPKE encapsulation to this ${algorithmName(input.algorithm)} key failed`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+/** Opens what wrapWelcome produced. Throws CRYPTO_DECRYPTION_FAILED for the wrong key or label or a changed byte. */
+export async function unwrapWelcome(input: UnwrapInput): Promise<UnwrapOutput> {
+  assertBytes(input.wrapped, "wrapped");
+  assertBytes(input.privateKey, "privateKey");
+  const wrappedSecondary = input.wrappedSecondary ?? new Uint8Array();
+  assertBytes(wrappedSecondary, "wrappedSecondary");
+  const { kemOutput, ciphertext } = decodeHpkeCiphertext(input.wrapped);
+  const suite = hpkeSuite(input.algorithm);
+  let recipientKey: CryptoKey;
+  try {
+    recipientKey = await suite.kem.deserializePrivateKey(input.privateKey);
+  } catch (cause) {
+    throw new CryptoError(
+      "CRYPTO_INVALID_KEY",
+      `not a valid ${algorithmName(input.algorithm)} private key`,
+      {
+        cause,
+      },
+    );
+  }
+  const info = encryptContextInfo(input.label ?? WELCOME_HPKE_LABEL);
+  try {
+    const recipient = await suite.createRecipientContext({ recipientKey, enc: kemOutput, info });
+    const payload = new Uint8Array(await recipient.open(ciphertext, new Uint8Array()));
+    const secondaryPayload =
+      wrappedSecondary.length === 0
+        ? new Uint8Array()
+        : new Uint8Array(await recipient.open(wrappedSecondary, new Uint8Array()));
+    return { payload, secondaryPayload };
+  } catch (cause) {
+    throw new CryptoError(
+      "CRYPTO_DECRYPTION_FAILED",
+      `HPKE (${algorithmName(input.algorithm)}) could not open the payload: wrong private key, wrong label, or changed bytes`,
+      { cause },
+    );
+  }
+}
+
+function kemFor(algorithm: WrapperAlgorithm): KemInterface {
+  switch (algorithm) {
+    case WrapperAlgorithm.Curve25519:
+      return new DhkemX25519HkdfSha256();
+    case WrapperAlgorithm.XWingMlKem768Draft6:
+      return new XWingDraft06Kem();
+    default:
+      throw new CryptoError(
+        "CRYPTO_UNSUPPORTED_ALGORITHM",
+        `welcome wrapper algorithm ${String(algorithm)} is not an HPKE algorithm (1 = Curve25519, 2 = X-Wing)`,
+      );
+  }
+}
+
+function algorithmName(algorithm: WrapperAlgorithm): string {
+  return algorithm === WrapperAlgorithm.Curve25519 ? "X25519" : "X-Wing";
+}
+
+async function exportPair(kem: KemInterface, pair: CryptoKeyPair): Promise<HpkeKeyPair> {
+  return {
+    publicKey: new Uint8Array(await kem.serializePublicKey(pair.publicKey)),
+    privateKey: new Uint8Array(await kem.serializePrivateKey(pair.privateKey)),
+  };
+}
