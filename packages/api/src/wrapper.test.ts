@@ -1,0 +1,248 @@
+import { create } from "@bufbuild/protobuf";
+import { IdentifierKind } from "@x/proto/identity/associations";
+import {
+  type GroupMessageInput,
+  GroupMessageInputSchema,
+  PublishCommitLogRequestSchema,
+  QueryCommitLogRequestSchema,
+  SortDirection,
+  WelcomeMessageInputSchema,
+} from "@x/proto/mls/api/v1";
+import { describe, expect, it } from "vitest";
+import { ApiError, GrpcStatus } from "./errors.js";
+import { FakeClient } from "./test-utils/fake-client.js";
+import { XmtpApi } from "./wrapper.js";
+
+const G = Uint8Array.of(1, 2, 3);
+const noWait = { sleep: async () => {}, random: () => 0 };
+const api = (client: FakeClient, opts = {}) => new XmtpApi(client, { ...noWait, ...opts });
+
+describe("XmtpApi paging", () => {
+  it("pages ascending, 100 at a time, from the cursor, until a short page", async () => {
+    const client = new FakeClient();
+    client.addGroupMessages(G, 250);
+    client.addGroupMessages(Uint8Array.of(9), 5);
+    const messages = await api(client).queryGroupMessages(G, { cursor: 20n });
+    expect(messages.map((m) => m.version.value!.id)).toEqual(
+      Array.from({ length: 230 }, (_, i) => BigInt(i + 21)),
+    );
+    const requests = client.callsTo("queryGroupMessages");
+    expect(
+      requests.map((r) => [r.pagingInfo!.direction, r.pagingInfo!.limit, r.pagingInfo!.idCursor]),
+    ).toEqual([
+      [SortDirection.ASCENDING, 100, 20n],
+      [SortDirection.ASCENDING, 100, 120n],
+      [SortDirection.ASCENDING, 100, 220n],
+    ]);
+  });
+
+  it("asks once more after an exactly full page and stops on the empty one", async () => {
+    const client = new FakeClient();
+    client.addGroupMessages(G, 40);
+    const messages = await api(client, { pageSize: 20 }).queryGroupMessages(G);
+    expect(messages).toHaveLength(40);
+    expect(client.callsTo("queryGroupMessages").map((r) => r.pagingInfo!.idCursor)).toEqual([
+      0n,
+      20n,
+      40n,
+    ]);
+  });
+
+  it("reads the latest message with one descending request of limit 1", async () => {
+    const client = new FakeClient();
+    client.addGroupMessages(G, 7);
+    const latest = await api(client).queryLatestGroupMessage(G);
+    expect(latest?.version.value?.id).toBe(7n);
+    const [req] = client.callsTo("queryGroupMessages");
+    expect([req!.pagingInfo!.direction, req!.pagingInfo!.limit]).toEqual([
+      SortDirection.DESCENDING,
+      1,
+    ]);
+    expect(await api(new FakeClient()).queryLatestGroupMessage(G)).toBeUndefined();
+  });
+
+  it("retries a failed page and continues from the same cursor", async () => {
+    const client = new FakeClient();
+    client.addGroupMessages(G, 150);
+    const wrapper = api(client);
+    const pages = wrapper.groupMessagePages(G);
+    const first = await pages.next();
+    expect(first.value).toHaveLength(100);
+    client.failures.push(ApiError.fromStatus(GrpcStatus.UNAVAILABLE, "blip"));
+    const second = await pages.next();
+    expect(second.value).toHaveLength(50);
+    expect(client.callsTo("queryGroupMessages").map((r) => r.pagingInfo!.idCursor)).toEqual([
+      0n,
+      100n,
+      100n,
+    ]);
+  });
+
+  it("rejects page sizes the node would not honour", () => {
+    expect(() => new XmtpApi(new FakeClient(), { pageSize: 101 })).toThrow(RangeError);
+    expect(() => new XmtpApi(new FakeClient(), { pageSize: 0 })).toThrow(RangeError);
+  });
+});
+
+describe("XmtpApi batching and chunking", () => {
+  it("fetches key packages in order, with undefined for unknown installations", async () => {
+    const client = new FakeClient();
+    const keys = Array.from({ length: 230 }, (_, i) => Uint8Array.of(i >> 8, i & 0xff));
+    client.keyPackages.set("0001", Uint8Array.of(0xaa));
+    client.keyPackages.set("00e5", Uint8Array.of(0xbb));
+    const result = await api(client).fetchKeyPackages(keys);
+    expect(result).toHaveLength(230);
+    expect(result[1]).toEqual(Uint8Array.of(0xaa));
+    expect(result[229]).toEqual(Uint8Array.of(0xbb));
+    expect(result.filter((r) => r !== undefined)).toHaveLength(2);
+    expect(client.callsTo("fetchKeyPackages").map((r) => r.installationKeys.length)).toEqual([
+      100, 100, 30,
+    ]);
+  });
+
+  it("fails with a typed error when the node returns the wrong number of key packages", async () => {
+    const client = new FakeClient();
+    client.keyPackageCountOverride = 1;
+    const error = await api(client)
+      .fetchKeyPackages([Uint8Array.of(1), Uint8Array.of(2)])
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.code).toBe("api.bad_response");
+    expect(client.callsTo("fetchKeyPackages")).toHaveLength(1);
+  });
+
+  it("asks for identity updates in chunks of 50 and keeps the order", async () => {
+    const client = new FakeClient();
+    const filters = Array.from({ length: 120 }, (_, i) => ({
+      inboxId: `inbox-${i}`,
+      sequenceId: BigInt(i),
+    }));
+    const responses = await api(client).getIdentityUpdates(filters);
+    expect(responses.map((r) => r.inboxId)).toEqual(filters.map((f) => f.inboxId));
+    const requests = client.callsTo("getIdentityUpdates");
+    expect(requests.map((r) => r.requests.length)).toEqual([50, 50, 20]);
+    expect(requests[1]!.requests[0]).toMatchObject({ inboxId: "inbox-50", sequenceId: 50n });
+  });
+
+  it("sends welcomes in chunks that fit 25 MiB, at most 50 each", async () => {
+    const client = new FakeClient();
+    const small = Array.from({ length: 120 }, (_, i) =>
+      create(WelcomeMessageInputSchema, {
+        version: {
+          case: "v1",
+          value: { installationKey: Uint8Array.of(i), data: new Uint8Array(100) },
+        },
+      }),
+    );
+    await api(client).sendWelcomeMessages(small);
+    expect(client.callsTo("sendWelcomeMessages").map((r) => r.messages.length)).toEqual([
+      50, 50, 20,
+    ]);
+
+    const big = new FakeClient();
+    const huge = Array.from({ length: 5 }, (_, i) =>
+      create(WelcomeMessageInputSchema, {
+        version: {
+          case: "v1",
+          value: { installationKey: Uint8Array.of(i), data: new Uint8Array(10 * 1024 * 1024) },
+        },
+      }),
+    );
+    await api(big).sendWelcomeMessages(huge);
+    expect(big.callsTo("sendWelcomeMessages").map((r) => r.messages.length)).toEqual([2, 2, 1]);
+  });
+
+  it("retries a send on Unavailable and surfaces InvalidArgument at once", async () => {
+    const client = new FakeClient();
+    const retries: number[] = [];
+    const msg: GroupMessageInput = create(GroupMessageInputSchema, {
+      version: { case: "v1", value: { data: Uint8Array.of(1) } },
+    });
+    client.failures.push(ApiError.fromStatus(GrpcStatus.UNAVAILABLE, "down"));
+    await api(client, {
+      onRetry: (i: { attempt: number }) => retries.push(i.attempt),
+    }).sendGroupMessages([msg]);
+    expect(client.callsTo("sendGroupMessages")).toHaveLength(2);
+    expect(retries).toEqual([1]);
+
+    client.failures.push(ApiError.fromStatus(GrpcStatus.INVALID_ARGUMENT, "not mls"));
+    const error = await api(client)
+      .sendGroupMessages([msg])
+      .catch((e) => e);
+    expect(error.code).toBe("api.invalid_argument");
+    expect(client.callsTo("sendGroupMessages")).toHaveLength(3);
+  });
+
+  it("publishes commit-log entries in batches of 10 and queries in batches of 20", async () => {
+    const client = new FakeClient();
+    const entries = Array.from({ length: 25 }, () =>
+      create(PublishCommitLogRequestSchema, { groupId: G }),
+    );
+    await api(client).publishCommitLog(entries);
+    expect(client.callsTo("batchPublishCommitLog").map((r) => r.requests.length)).toEqual([
+      10, 10, 5,
+    ]);
+    const queries = Array.from({ length: 45 }, (_, i) =>
+      create(QueryCommitLogRequestSchema, { groupId: Uint8Array.of(i) }),
+    );
+    const responses = await api(client).queryCommitLog(queries);
+    expect(responses.map((r) => r.groupId[0])).toEqual(queries.map((_, i) => i));
+    expect(client.callsTo("batchQueryCommitLog").map((r) => r.requests.length)).toEqual([
+      20, 20, 5,
+    ]);
+  });
+
+  it("asks for the newest message of up to 1000 groups per request", async () => {
+    const client = new FakeClient();
+    client.addGroupMessages(G, 3);
+    const groups = [
+      G,
+      ...Array.from({ length: 1500 }, (_, i) => Uint8Array.of(0xf0, i >> 8, i & 0xff)),
+    ];
+    const newest = await api(client).getNewestGroupMessages(groups);
+    expect(newest).toHaveLength(1501);
+    expect(newest[0]?.version.value?.id).toBe(3n);
+    expect(newest[1]).toBeUndefined();
+    const requests = client.callsTo("getNewestGroupMessage");
+    expect(requests.map((r) => [r.groupIds.length, r.includeContent])).toEqual([
+      [1000, false],
+      [501, false],
+    ]);
+  });
+
+  it("maps inbox-id lookups back in order and reads UNSPECIFIED as Ethereum", async () => {
+    const client = new FakeClient();
+    client.inboxes.set("0xbb", "inbox-b");
+    const result = await api(client).getInboxIds([
+      { identifier: "0xaa", kind: IdentifierKind.ETHEREUM },
+      { identifier: "0xbb", kind: IdentifierKind.UNSPECIFIED },
+    ]);
+    expect(result).toEqual([
+      { identifier: "0xaa", kind: IdentifierKind.ETHEREUM, inboxId: undefined },
+      { identifier: "0xbb", kind: IdentifierKind.ETHEREUM, inboxId: "inbox-b" },
+    ]);
+  });
+
+  it("uploads key packages with the inbox-id credential flag", async () => {
+    const client = new FakeClient();
+    await api(client).uploadKeyPackage(Uint8Array.of(5, 6));
+    const [req] = client.callsTo("uploadKeyPackage");
+    expect(req!.isInboxIdCredential).toBe(true);
+    expect(req!.keyPackage!.keyPackageTlsSerialized).toEqual(Uint8Array.of(5, 6));
+  });
+
+  it("builds subscription filters with cursors", async () => {
+    const client = new FakeClient();
+    client.addGroupMessages(G, 2);
+    const seen: bigint[] = [];
+    for await (const m of api(client).subscribeGroupMessages([
+      { groupId: G, cursor: 5n },
+      { groupId: G },
+    ])) {
+      seen.push(m.version.value!.id);
+    }
+    expect(seen).toEqual([1n, 2n]);
+    const [req] = client.callsTo("subscribeGroupMessages");
+    expect(req!.filters.map((f: { idCursor: bigint }) => f.idCursor)).toEqual([5n, 0n]);
+  });
+});

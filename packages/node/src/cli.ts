@@ -1,0 +1,74 @@
+// Command-line options of x-node.
+import { parseArgs } from "node:util";
+import { MultiChainVerifier } from "@x/id";
+import { DEFAULT_PORT, DEFAULT_WEB_PORT, type NodeOptions } from "./server/node.js";
+
+export const USAGE = `usage: x-node [options]
+
+  --db <path|url>       SQLite file, ":memory:", or postgres://... (default ./node.sqlite)
+  --host <address>      address to listen on (default 127.0.0.1)
+  --port <n>            gRPC (HTTP/2 cleartext) port (default ${DEFAULT_PORT})
+  --web-port <n>        gRPC-web (HTTP/1.1) port (default ${DEFAULT_WEB_PORT})
+  --no-web              serve no gRPC-web listener
+  --rate-limit          limit calls per client address (node-go's limits)
+  --chain-rpc <id=url>  chain RPC for smart-contract wallets, e.g. eip155:8453=https://... (repeatable)
+  -h, --help            show this help
+`;
+
+export class UsageError extends Error {
+  readonly code = "node.usage";
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+function parsePort(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) {
+    throw new UsageError(
+      `--${name} must be a port number (0..65535), got ${JSON.stringify(value)}`,
+    );
+  }
+  return n;
+}
+
+/** The node options the arguments ask for, or "help". Throws UsageError for bad arguments. */
+export function parseCliArgs(args: string[]): NodeOptions | "help" {
+  const spec = {
+    args,
+    options: {
+      db: { type: "string", default: "./node.sqlite" },
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string" },
+      "web-port": { type: "string" },
+      "no-web": { type: "boolean", default: false },
+      "rate-limit": { type: "boolean", default: false },
+      "chain-rpc": { type: "string", multiple: true },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  } as const;
+  let values: ReturnType<typeof parseArgs<typeof spec>>["values"];
+  try {
+    ({ values } = parseArgs(spec));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (values.help) return "help";
+  const rpcs: Record<string, string> = {};
+  for (const entry of values["chain-rpc"] ?? []) {
+    const at = entry.indexOf("=");
+    if (at <= 0)
+      throw new UsageError(`--chain-rpc takes <chain id>=<url>, got ${JSON.stringify(entry)}`);
+    rpcs[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  return {
+    db: values.db,
+    host: values.host,
+    port: parsePort(values.port, DEFAULT_PORT, "port"),
+    webPort: values["no-web"] ? null : parsePort(values["web-port"], DEFAULT_WEB_PORT, "web-port"),
+    rateLimit: values["rate-limit"],
+    scwVerifier: Object.keys(rpcs).length > 0 ? MultiChainVerifier.fromUrls(rpcs) : undefined,
+  };
+}
