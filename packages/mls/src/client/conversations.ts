@@ -1,0 +1,343 @@
+// client.conversations: create groups and DMs, join from welcomes, list and find conversations.
+import { fromHex, toHex } from "@x/crypto";
+import {
+  CursorKind,
+  ConversationType as DbConversationType,
+  GroupMembershipState,
+  type StoredGroup,
+} from "@x/db";
+import type { Identifier } from "@x/id";
+import type { WelcomeMessage } from "@x/proto/mls/api/v1";
+import {
+  ConversationType,
+  type CreateGroupOptions,
+  dmId,
+  createDm as engineCreateDm,
+  createGroup as engineCreateGroup,
+  groupMembers,
+  joinGroupFromWelcome,
+  readGroupExtensions,
+  serializeGroupState,
+  unwrapWelcome,
+  WelcomeError,
+} from "../engine/index.js";
+import type { ClientContext } from "./context.js";
+import { nowNs } from "./context.js";
+import { ClientError, errorText } from "./errors.js";
+import { type Conversation, Dm, Group } from "./group.js";
+import { decodeSecrets, rotateKeyPackage } from "./key-packages.js";
+
+export interface ListConversationsOptions {
+  conversationType?: "group" | "dm";
+  limit?: number;
+}
+
+/** syncAll syncs this many groups at once. */
+export const SYNC_ALL_CONCURRENCY = 4;
+
+function storedGroup(
+  partial: Pick<
+    StoredGroup,
+    "id" | "conversationType" | "addedByInboxId" | "dmId" | "welcomeCursor" | "rotatedAtNs"
+  >,
+): StoredGroup {
+  return {
+    createdAtNs: nowNs(),
+    membershipState: GroupMembershipState.Allowed,
+    installationsLastCheckedNs: 0n,
+    lastMessageNs: null,
+    messageDisappearFromNs: null,
+    messageDisappearInNs: null,
+    pausedForVersion: null,
+    maybeForked: false,
+    forkDetails: "",
+    shouldPublishCommitLog: false,
+    commitLogPublicKey: null,
+    isCommitLogForked: null,
+    hasPendingLeaveRequest: false,
+    ...partial,
+  };
+}
+
+export class Conversations {
+  constructor(
+    private readonly ctx: ClientContext,
+    private readonly resolveIdentifiers: (ids: readonly Identifier[]) => Promise<string[]>,
+  ) {}
+
+  private wrap(stored: StoredGroup): Conversation {
+    return stored.conversationType === DbConversationType.Dm
+      ? new Dm(this.ctx, stored)
+      : new Group(this.ctx, stored);
+  }
+
+  /** A new group with the given inboxes (one commit adds all their installations). */
+  async createGroup(inboxIds: readonly string[], options: CreateGroupOptions = {}): Promise<Group> {
+    const me = this.ctx.identity.inboxId;
+    const state = await engineCreateGroup(this.ctx.identity, options);
+    const stored = storedGroup({
+      id: state.groupContext.groupId,
+      conversationType: DbConversationType.Group,
+      addedByInboxId: me,
+      dmId: null,
+      welcomeCursor: null,
+      rotatedAtNs: nowNs(),
+    });
+    await this.ctx.db.transaction(async (tx) => {
+      await tx.groups.insert(stored);
+      await tx.mls.putGroupState(stored.id, 0n, serializeGroupState(state));
+    });
+    const group = new Group(this.ctx, stored);
+    // Our own other installations join too (libxmtp adds every installation of every inbox).
+    await group.addMembers(inboxIds.filter((i) => i !== me));
+    return group;
+  }
+
+  async newGroupWithIdentifiers(
+    identifiers: readonly Identifier[],
+    options: CreateGroupOptions = {},
+  ): Promise<Group> {
+    return this.createGroup(await this.resolveIdentifiers(identifiers), options);
+  }
+
+  /** The DM with `peerInboxId`: the existing one, or a new one. */
+  async createDm(peerInboxId: string): Promise<Dm> {
+    const me = this.ctx.identity.inboxId;
+    const id = dmId(me, peerInboxId);
+    const existing = await this.ctx.db.groups.findDms(id);
+    if (existing[0] !== undefined) return new Dm(this.ctx, existing[0]);
+    const state = await engineCreateDm(this.ctx.identity, peerInboxId);
+    const stored = storedGroup({
+      id: state.groupContext.groupId,
+      conversationType: DbConversationType.Dm,
+      addedByInboxId: me,
+      dmId: id,
+      welcomeCursor: null,
+      rotatedAtNs: nowNs(),
+    });
+    await this.ctx.db.transaction(async (tx) => {
+      await tx.groups.insert(stored);
+      await tx.mls.putGroupState(stored.id, 0n, serializeGroupState(state));
+    });
+    const dm = new Dm(this.ctx, stored);
+    await dm.addMembers([peerInboxId]);
+    return dm;
+  }
+
+  async newDmWithIdentifier(identifier: Identifier): Promise<Dm> {
+    const [inbox] = await this.resolveIdentifiers([identifier]);
+    return this.createDm(inbox!);
+  }
+
+  /** Groups and DMs, most recently active first; duplicate DMs with one peer show as one. */
+  async list(options: ListConversationsOptions = {}): Promise<Conversation[]> {
+    const types =
+      options.conversationType === "group"
+        ? [DbConversationType.Group]
+        : options.conversationType === "dm"
+          ? [DbConversationType.Dm]
+          : [DbConversationType.Group, DbConversationType.Dm];
+    const rows = await this.ctx.db.groups.list({
+      conversationTypes: types,
+      membershipStates: [GroupMembershipState.Allowed, GroupMembershipState.Pending],
+    });
+    const seenDms = new Set<string>();
+    const out: Conversation[] = [];
+    for (const row of rows) {
+      if (row.dmId !== null) {
+        if (seenDms.has(row.dmId)) continue;
+        seenDms.add(row.dmId);
+      }
+      out.push(this.wrap(row));
+      if (options.limit !== undefined && out.length >= options.limit) break;
+    }
+    return out;
+  }
+
+  listGroups(): Promise<Group[]> {
+    return this.list({ conversationType: "group" });
+  }
+
+  listDms(): Promise<Dm[]> {
+    return this.list({ conversationType: "dm" }) as Promise<Dm[]>;
+  }
+
+  /** A conversation by hex id (for a DM, the stitched, most recent group of that DM). */
+  async getConversationById(id: string): Promise<Conversation | undefined> {
+    let bytes: Uint8Array;
+    try {
+      bytes = fromHex(id);
+    } catch {
+      return undefined;
+    }
+    const row = await this.ctx.db.groups.get(bytes);
+    if (row === undefined) return undefined;
+    if (row.dmId !== null) {
+      const [active] = await this.ctx.db.groups.findDms(row.dmId);
+      if (active !== undefined) return new Dm(this.ctx, active);
+    }
+    return this.wrap(row);
+  }
+
+  async getDmByInboxId(peerInboxId: string): Promise<Dm | undefined> {
+    const [row] = await this.ctx.db.groups.findDms(dmId(this.ctx.identity.inboxId, peerInboxId));
+    return row === undefined ? undefined : new Dm(this.ctx, row);
+  }
+
+  // ---- welcomes ----
+
+  /** Reads new welcomes and joins their groups; returns the conversations joined. */
+  sync(): Promise<Conversation[]> {
+    return this.ctx.lock.run("welcomes", () => this.syncWelcomes());
+  }
+
+  private async syncWelcomes(): Promise<Conversation[]> {
+    const key = this.ctx.identity.installationKey.publicKey;
+    const cursor = await this.ctx.db.cursors.get(key, CursorKind.Welcome, 0);
+    const welcomes = await this.ctx.api.queryWelcomeMessages(key, { cursor });
+    const joined: Conversation[] = [];
+    for (const w of welcomes) {
+      const id = w.version.value?.id ?? 0n;
+      try {
+        const c = await this.processWelcome(w);
+        if (c !== undefined) joined.push(c);
+      } catch (e) {
+        this.ctx.onSkipped(e, { cursor: id });
+        await this.ctx.db.cursors.advance(key, CursorKind.Welcome, 0, id);
+      }
+    }
+    // libxmtp rotates the key package after welcomes (the last-resort one was used).
+    if (welcomes.length > 0) await rotateKeyPackage(this.ctx.identity, this.ctx.db, this.ctx.api);
+    return joined;
+  }
+
+  private async processWelcome(w: WelcomeMessage): Promise<Conversation | undefined> {
+    if (w.version.case !== "v1") {
+      throw new WelcomeError(
+        "MLS_WELCOME_MALFORMED",
+        "welcome pointers are not supported (we do not advertise them)",
+      );
+    }
+    const v1 = w.version.value;
+    const secrets = await this.ctx.db.mls.findKeyPackageByPublicKey(v1.hpkePublicKey);
+    if (secrets === undefined) {
+      throw new WelcomeError(
+        "MLS_WELCOME_NOT_FOR_US",
+        `no key package of ours has the welcome's public key ${toHex(v1.hpkePublicKey)}`,
+      );
+    }
+    const kp = decodeSecrets(secrets);
+    const { welcomeMessage, messageCursor } = await unwrapWelcome({
+      data: v1.data,
+      welcomeMetadata: v1.welcomeMetadata,
+      wrapperAlgorithm: v1.wrapperAlgorithm,
+      privateKey: kp.privateKeyPackage.initPrivateKey,
+    });
+    const state = await joinGroupFromWelcome({
+      welcomeMessage,
+      keyPackage: kp.keyPackage,
+      privateKeyPackage: kp.privateKeyPackage,
+    });
+    const ext = readGroupExtensions(state.groupContext.extensions);
+    await this.validateWelcomeMembers(state, ext);
+    const groupId = state.groupContext.groupId;
+    const existing = await this.ctx.db.groups.get(groupId);
+    const installationKey = this.ctx.identity.installationKey.publicKey;
+    if (existing !== undefined) {
+      await this.ctx.db.cursors.advance(installationKey, CursorKind.Welcome, 0, v1.id);
+      return undefined;
+    }
+    const dm = ext.metadata.conversationType === ConversationType.DM;
+    const dmMembers = ext.metadata.dmMembers;
+    if (dm && dmMembers === undefined) {
+      throw new ClientError("CLIENT_WELCOME_INVALID", "a DM welcome without dm_members");
+    }
+    if (
+      ext.metadata.conversationType !== ConversationType.GROUP &&
+      ext.metadata.conversationType !== ConversationType.DM
+    ) {
+      // Sync and oneshot groups are not conversations (device sync is not supported yet).
+      await this.ctx.db.cursors.advance(installationKey, CursorKind.Welcome, 0, v1.id);
+      return undefined;
+    }
+    const stored = storedGroup({
+      id: groupId,
+      conversationType: dm ? DbConversationType.Dm : DbConversationType.Group,
+      addedByInboxId: ext.metadata.creatorInboxId,
+      dmId: dm ? dmId(dmMembers!.memberOneInboxId, dmMembers!.memberTwoInboxId) : null,
+      welcomeCursor: { originatorId: 0, sequenceId: messageCursor },
+      rotatedAtNs: 0n,
+    });
+    await this.ctx.db.transaction(async (tx) => {
+      await tx.groups.insert(stored);
+      await tx.mls.putGroupState(groupId, state.groupContext.epoch, serializeGroupState(state));
+      // Messages up to the commit that added us belong to epochs we cannot read.
+      await tx.cursors.set(groupId, CursorKind.ApplicationMessage, 0, messageCursor);
+      await tx.cursors.advance(installationKey, CursorKind.Welcome, 0, v1.id);
+    });
+    return dm ? new Dm(this.ctx, stored) : new Group(this.ctx, stored);
+  }
+
+  /**
+   * libxmtp's welcome validation: every leaf must be an installation its inbox held at the
+   * sequence id the group records for it.
+   */
+  private async validateWelcomeMembers(
+    state: Parameters<typeof groupMembers>[0],
+    ext: ReturnType<typeof readGroupExtensions>,
+  ): Promise<void> {
+    const inboxes = Object.keys(ext.membership.members);
+    await this.ctx.identities.refresh(inboxes);
+    for (const leaf of groupMembers(state)) {
+      const inbox = leaf.inboxId;
+      const seq = inbox === undefined ? undefined : ext.membership.members[inbox];
+      if (inbox === undefined || seq === undefined) {
+        throw new ClientError(
+          "CLIENT_WELCOME_INVALID",
+          `leaf ${leaf.leafIndex} belongs to an inbox the group's membership does not list`,
+        );
+      }
+      let ids: Uint8Array[];
+      try {
+        ids = (
+          await this.ctx.identities.stateOf(inbox, seq === 0n ? undefined : seq)
+        ).state.installationIds();
+      } catch (e) {
+        throw new ClientError(
+          "CLIENT_WELCOME_INVALID",
+          `the identity of member inbox ${inbox} does not verify: ${errorText(e)}`,
+          { cause: e },
+        );
+      }
+      if (!ids.some((k) => toHex(k) === toHex(leaf.installationId))) {
+        throw new ClientError(
+          "CLIENT_WELCOME_INVALID",
+          `installation ${toHex(leaf.installationId)} is not an installation of inbox ${inbox}`,
+        );
+      }
+    }
+  }
+
+  /** Welcomes, then every conversation, at most SYNC_ALL_CONCURRENCY groups at once. */
+  async syncAll(): Promise<{ conversations: number; messages: number }> {
+    await this.sync();
+    const all = await this.ctx.db.groups.list({
+      conversationTypes: [DbConversationType.Group, DbConversationType.Dm],
+      membershipStates: [GroupMembershipState.Allowed, GroupMembershipState.Pending],
+    });
+    let next = 0;
+    let messages = 0;
+    const worker = async () => {
+      while (next < all.length) {
+        const g = this.wrap(all[next++]!);
+        try {
+          messages += await g.sync();
+        } catch (e) {
+          this.ctx.onSkipped(e, { groupId: g.groupId, cursor: 0n });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SYNC_ALL_CONCURRENCY, all.length) }, worker));
+    return { conversations: all.length, messages };
+  }
+}

@@ -1,0 +1,720 @@
+// A conversation (group or DM): sending, reading, syncing, and membership and metadata changes.
+//
+// Commits follow libxmtp's intent flow: the intent is stored, the commit is staged (not merged)
+// and published, and merged only when it comes back from the node in server order. If another
+// commit won that epoch, the intent is rebuilt on the new state and published again (3 attempts).
+// Every incoming message is one database transaction: group state, stored message, cursor, intent.
+import {
+  type ContentCodec,
+  type ContentTypeId,
+  contentTypeKey,
+  encodeContentMessage,
+  TextCodec,
+} from "@x/content-types";
+import { sha256, toHex } from "@x/crypto";
+import {
+  type ContentType,
+  CursorKind,
+  ConversationType as DbConversationType,
+  DeliveryStatus,
+  IntentKind,
+  IntentState,
+  MessageKind,
+  type StoredGroup,
+  type StoredIntent,
+  type TransactionScope,
+} from "@x/db";
+import { create, fromBinary, toBinary } from "@x/proto";
+import { type GroupMessage, GroupMessageInputSchema } from "@x/proto/mls/api/v1";
+import { EncodedContentSchema } from "@x/proto/mls/message_contents";
+import type { ClientState } from "ts-mls";
+import {
+  calculateMessageId,
+  deriveHmacKey,
+  deserializeGroupState,
+  encryptApplicationMessage,
+  removeMembers as engineRemoveMembers,
+  groupMembers,
+  hmacEpoch,
+  type MembershipChange,
+  MetadataField,
+  processGroupMessage,
+  readGroupExtensions,
+  type StagedCommit,
+  selfUpdate,
+  senderHmac,
+  serializeGroupState,
+  updateGroupMembership,
+  updateMetadataField,
+  type VerifiedKeyPackage,
+  validateKeyPackage,
+  wrapWelcome,
+  type XmtpGroupExtensions,
+} from "../engine/index.js";
+import { contentTypeNumber, type DecodedMessage, toDecodedMessage } from "./content.js";
+import { type ClientContext, hmacRootKey, nowNs } from "./context.js";
+import { ClientError } from "./errors.js";
+import { groupUpdatedContent } from "./transcript.js";
+import { validateCommit } from "./validation.js";
+
+/** libxmtp MAX_INTENT_PUBLISH_ATTEMPTS. */
+export const MAX_PUBLISH_ATTEMPTS = 3;
+
+type CommitIntentData =
+  | { op: "membership"; add: string[]; remove: string[] }
+  | { op: "metadata"; field: string; value: string }
+  | { op: "keyUpdate" };
+
+interface PostCommit {
+  welcome?: { message: string; recipients: { installationId: string; initKey: string }[] };
+}
+
+const fromHexStr = (hex: string): Uint8Array =>
+  Uint8Array.from(hex.match(/../g) ?? [], (b) => Number.parseInt(b, 16));
+const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+const unjson = <T>(b: Uint8Array): T => JSON.parse(new TextDecoder().decode(b)) as T;
+
+export interface ListMessagesOptions {
+  sentAfterNs?: bigint;
+  sentBeforeNs?: bigint;
+  limit?: number;
+  direction?: "ascending" | "descending";
+  contentTypes?: readonly ContentTypeId[];
+  /** Include group_updated transcript messages (default true). */
+  includeTranscript?: boolean;
+}
+
+export interface GroupMemberInfo {
+  inboxId: string;
+  installationIds: string[];
+  /** Identity-update sequence id recorded in the group. */
+  sequenceId: bigint;
+  permissionLevel: "member" | "admin" | "super_admin";
+}
+
+export class Group {
+  /** Hex group id. */
+  readonly id: string;
+  readonly groupId: Uint8Array;
+
+  constructor(
+    protected readonly ctx: ClientContext,
+    protected stored: StoredGroup,
+  ) {
+    this.groupId = stored.id;
+    this.id = toHex(stored.id);
+  }
+
+  get conversationType(): "group" | "dm" {
+    return this.stored.conversationType === DbConversationType.Dm ? "dm" : "group";
+  }
+
+  get createdAtNs(): bigint {
+    return this.stored.createdAtNs;
+  }
+
+  get addedByInboxId(): string {
+    return this.stored.addedByInboxId;
+  }
+
+  // ---- state ----
+
+  protected async state(db: TransactionScope = this.ctx.db): Promise<ClientState> {
+    const row = await db.mls.getGroupState(this.groupId);
+    if (row === undefined) {
+      throw new ClientError(
+        "CLIENT_CONVERSATION_NOT_FOUND",
+        `no MLS state is stored for group ${this.id}`,
+      );
+    }
+    return deserializeGroupState(row.state);
+  }
+
+  private async saveState(tx: TransactionScope, state: ClientState): Promise<void> {
+    await tx.mls.putGroupState(this.groupId, state.groupContext.epoch, serializeGroupState(state));
+  }
+
+  async extensions(): Promise<XmtpGroupExtensions> {
+    return readGroupExtensions((await this.state()).groupContext.extensions);
+  }
+
+  async epoch(): Promise<bigint> {
+    return (await this.state()).groupContext.epoch;
+  }
+
+  async isActive(): Promise<boolean> {
+    return (await this.state()).groupActiveState.kind === "active";
+  }
+
+  async name(): Promise<string> {
+    return (await this.extensions()).mutableMetadata.attributes[MetadataField.GroupName] ?? "";
+  }
+
+  async description(): Promise<string> {
+    return (await this.extensions()).mutableMetadata.attributes[MetadataField.Description] ?? "";
+  }
+
+  async members(): Promise<GroupMemberInfo[]> {
+    const state = await this.state();
+    const ext = readGroupExtensions(state.groupContext.extensions);
+    const leaves = groupMembers(state);
+    return Object.entries(ext.membership.members).map(([inboxId, sequenceId]) => ({
+      inboxId,
+      sequenceId,
+      installationIds: leaves
+        .filter((l) => l.inboxId === inboxId)
+        .map((l) => toHex(l.installationId)),
+      permissionLevel: ext.mutableMetadata.superAdminList.includes(inboxId)
+        ? "super_admin"
+        : ext.mutableMetadata.adminList.includes(inboxId)
+          ? "admin"
+          : "member",
+    }));
+  }
+
+  // ---- reading ----
+
+  /** Stored messages with filters (time range, limit, direction, content types). */
+  async messages(options: ListMessagesOptions = {}): Promise<DecodedMessage[]> {
+    const contentTypes =
+      options.contentTypes === undefined
+        ? undefined
+        : options.contentTypes.map((t) => contentTypeNumber(t));
+    const rows = await this.ctx.db.messages.list(this.groupId, {
+      direction: options.direction === "descending" ? "desc" : "asc",
+      ...(options.limit === undefined ? {} : { limit: options.limit }),
+      ...(options.sentAfterNs === undefined ? {} : { sentAfterNs: options.sentAfterNs }),
+      ...(options.sentBeforeNs === undefined ? {} : { sentBeforeNs: options.sentBeforeNs }),
+      ...(contentTypes === undefined ? {} : { contentTypes }),
+      ...(options.includeTranscript === false ? { kinds: [MessageKind.Application] } : {}),
+    });
+    const wanted = options.contentTypes?.map(contentTypeKey);
+    return rows
+      .map((r) => toDecodedMessage(r, this.ctx.codecs))
+      .filter(
+        (m) =>
+          wanted === undefined ||
+          (m.contentType !== undefined && wanted.includes(contentTypeKey(m.contentType))),
+      );
+  }
+
+  // ---- sync ----
+
+  /** Publishes pending work and reads every new message from the node. Returns how many were read. */
+  sync(): Promise<number> {
+    return this.ctx.lock.run(this.id, () => this.receive());
+  }
+
+  protected async receive(): Promise<number> {
+    const cursor = await this.ctx.db.cursors.get(this.groupId, CursorKind.ApplicationMessage, 0);
+    const messages = await this.ctx.api.queryGroupMessages(this.groupId, { cursor });
+    for (const m of messages) await this.processOne(m);
+    const fresh = await this.ctx.db.groups.get(this.groupId);
+    if (fresh !== undefined) this.stored = fresh;
+    return messages.length;
+  }
+
+  private async processOne(message: GroupMessage): Promise<void> {
+    if (message.version.case !== "v1") return;
+    const m = message.version.value;
+    const advance = (tx: TransactionScope) =>
+      tx.cursors.advance(this.groupId, CursorKind.ApplicationMessage, 0, m.id);
+    const current = await this.ctx.db.cursors.get(this.groupId, CursorKind.ApplicationMessage, 0);
+    if (m.id <= current) return;
+
+    const own = await this.ctx.db.intents.findByPayloadHash(sha256(m.data));
+    if (own !== undefined && toHex(own.groupId) === this.id) {
+      await this.processOwn(own, m.id, m.createdNs);
+      return;
+    }
+
+    const state = await this.state();
+    let processed: Awaited<ReturnType<typeof processGroupMessage>>;
+    try {
+      processed = await processGroupMessage(state, m.data);
+    } catch (e) {
+      // Stale commits (lost races), undecryptable or forged messages: typed error, state kept.
+      this.ctx.onSkipped(e, { groupId: this.groupId, cursor: m.id });
+      await this.ctx.db.transaction(advance);
+      return;
+    }
+    if (processed.kind === "application") {
+      const env = processed.envelope;
+      const sender = processed.sender;
+      await this.ctx.db.transaction(async (tx) => {
+        await this.saveState(tx, processed.newState);
+        if (
+          env?.kind === "v1" &&
+          processed.messageId !== undefined &&
+          sender.inboxId !== undefined
+        ) {
+          const type = decodeType(env.content);
+          await tx.messages.insertOrIgnore({
+            id: processed.messageId,
+            groupId: this.groupId,
+            decryptedMessageBytes: env.content,
+            sentAtNs: m.createdNs,
+            kind: MessageKind.Application,
+            senderInstallationId: sender.installationId,
+            senderInboxId: sender.inboxId,
+            deliveryStatus: DeliveryStatus.Published,
+            contentType: contentTypeNumber(type),
+            authorityId: type?.authorityId ?? "",
+            versionMajor: type?.versionMajor ?? 0,
+            versionMinor: type?.versionMinor ?? 0,
+            referenceId: null,
+            originatorId: 0,
+            sequenceId: m.id,
+            insertedAtNs: nowNs(),
+            expireAtNs: null,
+            shouldPush: m.shouldPush,
+            idempotencyKey: env.idempotencyKey,
+          });
+        }
+        await advance(tx);
+      });
+      return;
+    }
+    if (processed.kind === "proposal") {
+      await this.ctx.db.transaction(async (tx) => {
+        await this.saveState(tx, processed.newState);
+        await advance(tx);
+      });
+      return;
+    }
+    let checked: Awaited<ReturnType<typeof validateCommit>>;
+    try {
+      checked = await validateCommit(this.ctx.identities, processed);
+    } catch (e) {
+      this.ctx.onSkipped(e, { groupId: this.groupId, cursor: m.id });
+      await this.ctx.db.transaction(advance);
+      return;
+    }
+    await this.ctx.db.transaction(async (tx) => {
+      await this.saveState(tx, processed.newState);
+      await this.storeTranscript(
+        tx,
+        checked.committerInboxId,
+        checked.before,
+        checked.after,
+        m,
+        processed.diff.committer?.installationId,
+      );
+      await advance(tx);
+    });
+  }
+
+  /** Our own payload came back: merge the staged commit (or notice it lost), or mark the message sent. */
+  private async processOwn(intent: StoredIntent, id: bigint, createdNs: bigint): Promise<void> {
+    const cursor = { originatorId: 0, sequenceId: id };
+    const advance = (tx: TransactionScope) =>
+      tx.cursors.advance(this.groupId, CursorKind.ApplicationMessage, 0, id);
+    if (intent.kind === IntentKind.SendMessage) {
+      await this.ctx.db.transaction(async (tx) => {
+        await tx.messages.setPublished(intent.data, cursor, createdNs);
+        await tx.intents.setCommitted(intent.id, cursor);
+        await tx.intents.setState(intent.id, IntentState.Processed);
+        await advance(tx);
+      });
+      return;
+    }
+    const state = await this.state();
+    if (
+      intent.state !== IntentState.Published ||
+      intent.publishedInEpoch !== state.groupContext.epoch ||
+      intent.stagedCommit === null
+    ) {
+      // Another commit won this epoch: our commit is void; rebuild it on the new state.
+      await this.ctx.db.transaction(async (tx) => {
+        if (intent.state === IntentState.Published) await tx.intents.setToPublish(intent.id);
+        await advance(tx);
+      });
+      return;
+    }
+    const merged = deserializeGroupState(intent.stagedCommit);
+    const before = readGroupExtensions(state.groupContext.extensions);
+    const after = readGroupExtensions(merged.groupContext.extensions);
+    await this.ctx.db.transaction(async (tx) => {
+      await this.saveState(tx, merged);
+      await this.storeTranscript(
+        tx,
+        this.ctx.identity.inboxId,
+        before,
+        after,
+        { id, createdNs },
+        this.ctx.identity.installationKey.publicKey,
+      );
+      await tx.intents.setCommitted(intent.id, cursor);
+      await tx.groups.update(this.groupId, { rotatedAtNs: nowNs() });
+      await advance(tx);
+    });
+    // Post-commit action: welcomes for the installations the commit added, with its server id.
+    const post = intent.postCommitData === null ? {} : unjson<PostCommit>(intent.postCommitData);
+    if (post.welcome !== undefined) {
+      const message = fromHexStr(post.welcome.message);
+      const wrapped = await Promise.all(
+        post.welcome.recipients.map((r) =>
+          wrapWelcome(
+            message,
+            { installationId: fromHexStr(r.installationId), initKey: fromHexStr(r.initKey) },
+            id,
+          ),
+        ),
+      );
+      await this.ctx.api.sendWelcomeMessages(
+        wrapped.map((w) => ({
+          $typeName: "xmtp.mls.api.v1.WelcomeMessageInput",
+          version: {
+            case: "v1",
+            value: {
+              $typeName: "xmtp.mls.api.v1.WelcomeMessageInput.V1",
+              installationKey: w.installationKey,
+              data: w.data,
+              hpkePublicKey: w.hpkePublicKey,
+              wrapperAlgorithm: w.wrapperAlgorithm,
+              welcomeMetadata: w.welcomeMetadata,
+            },
+          },
+        })),
+      );
+    }
+    await this.ctx.db.intents.setState(intent.id, IntentState.Processed);
+  }
+
+  private async storeTranscript(
+    tx: TransactionScope,
+    committerInboxId: string,
+    before: XmtpGroupExtensions,
+    after: XmtpGroupExtensions,
+    m: { id: bigint; createdNs: bigint },
+    installationId: Uint8Array | undefined,
+  ): Promise<void> {
+    const content = groupUpdatedContent(committerInboxId, before, after);
+    if (content === undefined) return;
+    // libxmtp keys local transcript messages by the commit's server timestamp.
+    const idempotencyKey = m.createdNs.toString();
+    await tx.messages.insertOrIgnore({
+      id: calculateMessageId(this.groupId, content, idempotencyKey),
+      groupId: this.groupId,
+      decryptedMessageBytes: content,
+      sentAtNs: m.createdNs,
+      kind: MessageKind.MembershipChange,
+      senderInstallationId: installationId ?? new Uint8Array(),
+      senderInboxId: committerInboxId,
+      deliveryStatus: DeliveryStatus.Published,
+      contentType: 3 as ContentType,
+      authorityId: "xmtp.org",
+      versionMajor: 1,
+      versionMinor: 0,
+      referenceId: null,
+      originatorId: 0,
+      sequenceId: m.id,
+      insertedAtNs: nowNs(),
+      expireAtNs: null,
+      shouldPush: false,
+      idempotencyKey,
+    });
+  }
+
+  // ---- sending ----
+
+  private async groupMessageInput(data: Uint8Array, shouldPush: boolean) {
+    const key = deriveHmacKey(await hmacRootKey(this.ctx.db), this.groupId, hmacEpoch());
+    return create(GroupMessageInputSchema, {
+      version: { case: "v1", value: { data, senderHmac: senderHmac(key, data), shouldPush } },
+    });
+  }
+
+  /** Sends content encoded with `codec` (text by default); returns the hex message id. */
+  async send<T = string>(content: T, codec?: ContentCodec<T>): Promise<string> {
+    const c = (codec ?? (new TextCodec() as unknown as ContentCodec<T>)) as ContentCodec<T>;
+    const encoded = encodeContentMessage(c, content);
+    const bytes = toBinary(EncodedContentSchema, encoded);
+    const shouldPush = c.shouldPush(content);
+    return this.ctx.lock.run(this.id, async () => {
+      await this.receive();
+      // libxmtp rotates its leaf key before the first message after joining.
+      if (this.stored.rotatedAtNs === 0n) await this.runCommit({ op: "keyUpdate" });
+      const state = await this.state();
+      const out = await encryptApplicationMessage(state, bytes);
+      const type = encoded.type;
+      await this.ctx.db.transaction(async (tx) => {
+        await this.saveState(tx, out.newState);
+        await tx.messages.insert({
+          id: out.messageId,
+          groupId: this.groupId,
+          decryptedMessageBytes: bytes,
+          sentAtNs: nowNs(),
+          kind: MessageKind.Application,
+          senderInstallationId: this.ctx.identity.installationKey.publicKey,
+          senderInboxId: this.ctx.identity.inboxId,
+          deliveryStatus: DeliveryStatus.Unpublished,
+          contentType: contentTypeNumber(type),
+          authorityId: type?.authorityId ?? "",
+          versionMajor: type?.versionMajor ?? 0,
+          versionMinor: type?.versionMinor ?? 0,
+          referenceId: null,
+          originatorId: 0,
+          sequenceId: 0n,
+          insertedAtNs: nowNs(),
+          expireAtNs: null,
+          shouldPush,
+          idempotencyKey: out.idempotencyKey,
+        });
+        const intent = await tx.intents.insert({
+          kind: IntentKind.SendMessage,
+          groupId: this.groupId,
+          data: out.messageId,
+          shouldPush,
+        });
+        await tx.intents.setPublished(intent.id, {
+          payloadHash: sha256(out.message),
+          postCommitData: null,
+          stagedCommit: null,
+          publishedInEpoch: out.epoch,
+        });
+      });
+      await this.ctx.api.sendGroupMessages([await this.groupMessageInput(out.message, shouldPush)]);
+      await this.receive();
+      return toHex(out.messageId);
+    });
+  }
+
+  sendText(text: string): Promise<string> {
+    return this.send(text, new TextCodec());
+  }
+
+  // ---- commits ----
+
+  addMembers(inboxIds: readonly string[]): Promise<void> {
+    return this.ctx.lock.run(this.id, () =>
+      this.runCommit({ op: "membership", add: [...inboxIds], remove: [] }),
+    );
+  }
+
+  removeMembers(inboxIds: readonly string[]): Promise<void> {
+    return this.ctx.lock.run(this.id, () =>
+      this.runCommit({ op: "membership", add: [], remove: [...inboxIds] }),
+    );
+  }
+
+  updateName(name: string): Promise<void> {
+    return this.updateMetadata(MetadataField.GroupName, name);
+  }
+
+  updateDescription(description: string): Promise<void> {
+    return this.updateMetadata(MetadataField.Description, description);
+  }
+
+  updateMetadata(field: string, value: string): Promise<void> {
+    return this.ctx.lock.run(this.id, () => this.runCommit({ op: "metadata", field, value }));
+  }
+
+  /** A self-update commit (new leaf key). */
+  rotateKey(): Promise<void> {
+    return this.ctx.lock.run(this.id, () => this.runCommit({ op: "keyUpdate" }));
+  }
+
+  /** Adds the installations inboxes gained and drops the ones they revoked. */
+  updateInstallations(): Promise<void> {
+    return this.ctx.lock.run(this.id, () =>
+      this.runCommit({ op: "membership", add: [], remove: [] }),
+    );
+  }
+
+  /** Stores the intent, then stages, publishes and reads back until it is merged. */
+  protected async runCommit(data: CommitIntentData): Promise<void> {
+    const kind =
+      data.op === "keyUpdate"
+        ? IntentKind.KeyUpdate
+        : data.op === "metadata"
+          ? IntentKind.MetadataUpdate
+          : IntentKind.UpdateGroupMembership;
+    const intent = await this.ctx.db.intents.insert({
+      kind,
+      groupId: this.groupId,
+      data: json(data),
+      shouldPush: false,
+    });
+    let lastError: unknown;
+    for (let attempt = 0; attempt < MAX_PUBLISH_ATTEMPTS; attempt++) {
+      await this.receive();
+      const state = await this.state();
+      let staged: StagedCommit | undefined;
+      try {
+        staged = await this.stage(data, state);
+      } catch (e) {
+        await this.ctx.db.intents.setState(intent.id, IntentState.Error);
+        throw e;
+      }
+      if (staged === undefined) {
+        await this.ctx.db.intents.setState(intent.id, IntentState.Processed);
+        return;
+      }
+      const post: PostCommit =
+        staged.welcome === undefined
+          ? {}
+          : {
+              welcome: {
+                message: toHex(staged.welcome.message),
+                recipients: staged.welcome.recipients.map((r) => ({
+                  installationId: toHex(r.installationId),
+                  initKey: toHex(r.initKey),
+                })),
+              },
+            };
+      await this.ctx.db.transaction(async (tx) => {
+        await tx.intents.setPublished(intent.id, {
+          payloadHash: sha256(staged.commit),
+          postCommitData: json(post),
+          stagedCommit: serializeGroupState(staged.newState),
+          publishedInEpoch: staged.epoch,
+        });
+        await tx.intents.incrementPublishAttempts(intent.id);
+      });
+      try {
+        await this.ctx.api.sendGroupMessages([await this.groupMessageInput(staged.commit, false)]);
+      } catch (e) {
+        lastError = e;
+        await this.ctx.db.intents.setToPublish(intent.id);
+        continue;
+      }
+      await this.receive();
+      const now = await this.ctx.db.intents.get(intent.id);
+      if (now?.state === IntentState.Processed || now?.state === IntentState.Committed) return;
+      if (now?.state === IntentState.Published) await this.ctx.db.intents.setToPublish(intent.id);
+    }
+    await this.ctx.db.intents.setState(intent.id, IntentState.Error);
+    throw new ClientError(
+      "CLIENT_INTENT_FAILED",
+      `the commit was not accepted after ${MAX_PUBLISH_ATTEMPTS} attempts (other commits kept winning the epoch, or publishing failed); sync and try again`,
+      { retryable: true, ...(lastError === undefined ? {} : { cause: lastError }) },
+    );
+  }
+
+  /** Builds the commit for an intent on the current state; undefined when there is nothing to do. */
+  private async stage(
+    data: CommitIntentData,
+    state: ClientState,
+  ): Promise<StagedCommit | undefined> {
+    switch (data.op) {
+      case "keyUpdate":
+        return selfUpdate(state);
+      case "metadata":
+        return updateMetadataField(state, data.field, data.value);
+      case "membership": {
+        if (data.remove.length > 0 && data.add.length === 0) {
+          const ext = readGroupExtensions(state.groupContext.extensions);
+          const present = data.remove.filter((i) => i in ext.membership.members);
+          if (present.length === 0) return undefined;
+          return engineRemoveMembers(state, present);
+        }
+        const change = await this.planMembership(state, data.add, data.remove);
+        if (change === undefined) return undefined;
+        return updateGroupMembership(state, change);
+      }
+    }
+  }
+
+  /**
+   * libxmtp's membership update: every inbox of the group plus the new ones at its latest
+   * identity sequence id; installations the identity state has and the tree lacks are added (with
+   * validated key packages), ones the tree has and the state lost are removed.
+   */
+  private async planMembership(
+    state: ClientState,
+    add: readonly string[],
+    remove: readonly string[],
+  ): Promise<MembershipChange | undefined> {
+    const ext = readGroupExtensions(state.groupContext.extensions);
+    const inboxes = [...new Set([...Object.keys(ext.membership.members), ...add])].filter(
+      (i) => !remove.includes(i),
+    );
+    const latest = await this.ctx.identities.latest(inboxes);
+    const tree = groupMembers(state);
+    const inTree = new Set(tree.map((m) => toHex(m.installationId)));
+    const failedBefore = new Set(ext.membership.failedInstallations.map(toHex));
+    const membershipUpdates: Record<string, bigint> = {};
+    const wanted: { inbox: string; key: Uint8Array }[] = [];
+    const removeInstallations: Uint8Array[] = [];
+    for (const inbox of inboxes) {
+      const st = latest.get(inbox)!;
+      if (ext.membership.members[inbox] === st.sequenceId) continue;
+      membershipUpdates[inbox] = st.sequenceId;
+      const ids = st.state.installationIds();
+      const idSet = new Set(ids.map(toHex));
+      for (const key of ids) {
+        if (!inTree.has(toHex(key)) && !failedBefore.has(toHex(key))) wanted.push({ inbox, key });
+      }
+      for (const m of tree) {
+        if (m.inboxId === inbox && !idSet.has(toHex(m.installationId))) {
+          removeInstallations.push(m.installationId);
+        }
+      }
+    }
+    for (const inbox of remove) {
+      for (const m of tree) if (m.inboxId === inbox) removeInstallations.push(m.installationId);
+    }
+    const fetched =
+      wanted.length === 0 ? [] : await this.ctx.api.fetchKeyPackages(wanted.map((w) => w.key));
+    const kps: VerifiedKeyPackage[] = [];
+    const failed: Uint8Array[] = [];
+    for (const [i, w] of wanted.entries()) {
+      const bytes = fetched[i];
+      try {
+        if (bytes === undefined) throw new Error("no key package");
+        const kp = await validateKeyPackage(bytes);
+        if (kp.inboxId !== w.inbox || toHex(kp.installationId) !== toHex(w.key)) {
+          throw new Error("the key package belongs to another installation or inbox");
+        }
+        kps.push(kp);
+      } catch {
+        failed.push(w.key);
+      }
+    }
+    for (const inbox of add) {
+      if (!(inbox in ext.membership.members) && !kps.some((k) => k.inboxId === inbox)) {
+        throw new ClientError(
+          "CLIENT_NO_KEY_PACKAGE",
+          `inbox ${inbox} has no installation with a valid key package; it cannot be added`,
+        );
+      }
+    }
+    const removeInboxes = remove.filter((i) => i in ext.membership.members);
+    if (
+      kps.length === 0 &&
+      removeInstallations.length === 0 &&
+      removeInboxes.length === 0 &&
+      Object.keys(membershipUpdates).length === 0
+    ) {
+      return undefined;
+    }
+    return {
+      add: kps,
+      removeInstallations,
+      membershipUpdates,
+      removeInboxes,
+      failedInstallations: failed,
+    };
+  }
+}
+
+function decodeType(content: Uint8Array): ContentTypeId | undefined {
+  try {
+    return fromBinary(EncodedContentSchema, content).type;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A DM: a group of two inboxes, found again by its dm id. */
+export class Dm extends Group {
+  /** The other inbox. */
+  get peerInboxId(): string {
+    const dmId = this.stored.dmId ?? "";
+    const [, a, b] = dmId.split(":");
+    return a === this.ctx.identity.inboxId.toLowerCase() ? (b ?? "") : (a ?? "");
+  }
+}
+
+export type Conversation = Group | Dm;

@@ -1,0 +1,119 @@
+// Inbox identity as the client sees it: identity updates fetched from the network (cached in the
+// database), verified and folded into association states (libxmtp identity_updates.rs).
+import type { XmtpApi } from "@x/api";
+import type { ClientDatabase } from "@x/db";
+import {
+  type AssociationState,
+  applyUpdate,
+  decodeIdentityUpdate,
+  type Identifier,
+  type SmartContractSignatureVerifier,
+  verifyIdentityUpdate,
+} from "@x/id";
+import { toBinary } from "@x/proto";
+import { IdentifierKind, IdentityUpdateSchema } from "@x/proto/identity/associations";
+import { ClientError, errorText } from "./errors.js";
+
+/** An inbox's state and the sequence id of the last update it includes. */
+export interface InboxState {
+  inboxId: string;
+  sequenceId: bigint;
+  state: AssociationState;
+}
+
+export function identifierKindOf(identifier: Identifier): IdentifierKind {
+  return identifier.kind === "ethereum" ? IdentifierKind.ETHEREUM : IdentifierKind.PASSKEY;
+}
+
+export function identifierString(identifier: Identifier): string {
+  return identifier.kind === "ethereum"
+    ? identifier.address
+    : Array.from(identifier.key, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export class IdentityUpdates {
+  constructor(
+    private readonly api: XmtpApi,
+    private readonly db: ClientDatabase,
+    private readonly scwVerifier: SmartContractSignatureVerifier | undefined,
+  ) {}
+
+  /** Fetches and stores the inboxes' updates newer than what the database holds. */
+  async refresh(inboxIds: readonly string[]): Promise<void> {
+    const unique = [...new Set(inboxIds)];
+    if (unique.length === 0) return;
+    const latest = await this.db.identityUpdates.latestSequenceIds(unique);
+    const responses = await this.api.getIdentityUpdates(
+      unique.map((inboxId) => ({ inboxId, sequenceId: latest.get(inboxId) ?? 0n })),
+    );
+    const records = responses.flatMap((r) =>
+      r.updates
+        .filter((u) => u.update !== undefined)
+        .map((u) => ({
+          inboxId: r.inboxId,
+          sequenceId: u.sequenceId,
+          originatorId: 0,
+          serverTimestampNs: u.serverTimestampNs,
+          payload: toBinary(IdentityUpdateSchema, u.update!),
+        })),
+    );
+    if (records.length > 0) await this.db.identityUpdates.insert(records);
+  }
+
+  /**
+   * The inbox's association state after its updates up to `upTo` (all stored ones by default).
+   * Call `refresh` first for the latest. Throws CLIENT_INBOX_NOT_FOUND when no update is known,
+   * CLIENT_IDENTITY_INVALID when the log does not verify.
+   */
+  async stateOf(inboxId: string, upTo?: bigint): Promise<InboxState> {
+    const records = await this.db.identityUpdates.list(
+      inboxId,
+      upTo === undefined ? {} : { upToSequenceId: upTo },
+    );
+    if (records.length === 0) {
+      throw new ClientError(
+        "CLIENT_INBOX_NOT_FOUND",
+        `no identity updates are known for inbox ${inboxId}; it is not registered on this network`,
+      );
+    }
+    let state: AssociationState | undefined;
+    try {
+      for (const r of records) {
+        const verified = await verifyIdentityUpdate(
+          decodeIdentityUpdate(r.payload),
+          this.scwVerifier === undefined ? {} : { scwVerifier: this.scwVerifier },
+        );
+        state = applyUpdate(state, verified);
+      }
+    } catch (e) {
+      throw new ClientError(
+        "CLIENT_IDENTITY_INVALID",
+        `the identity log of inbox ${inboxId} does not verify: ${errorText(e)}`,
+        { cause: e },
+      );
+    }
+    if (state === undefined || state.inboxId !== inboxId) {
+      throw new ClientError(
+        "CLIENT_IDENTITY_INVALID",
+        `the identity log of inbox ${inboxId} builds another inbox`,
+      );
+    }
+    return { inboxId, sequenceId: records.at(-1)!.sequenceId, state };
+  }
+
+  /** Latest states of several inboxes, refreshed from the network. */
+  async latest(inboxIds: readonly string[]): Promise<Map<string, InboxState>> {
+    await this.refresh(inboxIds);
+    const out = new Map<string, InboxState>();
+    for (const id of new Set(inboxIds)) out.set(id, await this.stateOf(id));
+    return out;
+  }
+
+  /** The inbox ids of identifiers (undefined where none), asking the network. */
+  async inboxIdsOf(identifiers: readonly Identifier[]): Promise<(string | undefined)[]> {
+    const found = await this.api.getInboxIds(
+      identifiers.map((i) => ({ identifier: identifierString(i), kind: identifierKindOf(i) })),
+    );
+    return found.map((f) => f.inboxId);
+  }
+}

@@ -1,0 +1,22 @@
+// The XMTP client of @x/mls.
+export {
+  Client,
+  type ClientOptions,
+  type InboxStateView,
+  MAX_INSTALLATIONS_PER_INBOX,
+} from "./client.js";
+export type { DecodedMessage } from "./content.js";
+export {
+  Conversations,
+  type ListConversationsOptions,
+  SYNC_ALL_CONCURRENCY,
+} from "./conversations.js";
+export { ClientError, type ClientErrorCode, CommitValidationError } from "./errors.js";
+export {
+  type Conversation,
+  Dm,
+  Group,
+  type GroupMemberInfo,
+  type ListMessagesOptions,
+  MAX_PUBLISH_ATTEMPTS,
+} from "./group.js";

@@ -1,0 +1,63 @@
+// Unit tests of the client's pure parts; the client end to end is tested against real libxmtp
+// in tooling/interop (src/client-*.test.ts), which needs a node and SQLite.
+import { ContentTypeGroupUpdated, ContentTypeText, contentTypeId } from "@x/content-types";
+import { ContentType } from "@x/db";
+import { describe, expect, it } from "vitest";
+import { newIdentity } from "../test-utils/identities.js";
+import { contentTypeNumber } from "./content.js";
+import { ClientError } from "./errors.js";
+import { decodeSecrets } from "./key-packages.js";
+import { KeyedLock } from "./lock.js";
+
+describe("KeyedLock", () => {
+  it("runs one operation per key at a time, in order, and survives failures", async () => {
+    const lock = new KeyedLock();
+    const log: string[] = [];
+    const step = (name: string, ms: number, fail = false) =>
+      lock.run("g", async () => {
+        log.push(`${name}:start`);
+        await new Promise((r) => setTimeout(r, ms));
+        log.push(`${name}:end`);
+        if (fail) throw new Error(name);
+        return name;
+      });
+    const other = lock.run("h", async () => {
+      log.push("other");
+      return "other";
+    });
+    const results = await Promise.allSettled([step("a", 20, true), step("b", 1), other]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled", "fulfilled"]);
+    expect(log.indexOf("a:end")).toBeLessThan(log.indexOf("b:start"));
+    expect(log.indexOf("other")).toBeLessThan(log.indexOf("a:end"));
+  });
+});
+
+describe("contentTypeNumber", () => {
+  it("maps content types to libxmtp's stored enum", () => {
+    expect(contentTypeNumber(ContentTypeText)).toBe(ContentType.Text);
+    expect(contentTypeNumber(ContentTypeGroupUpdated)).toBe(ContentType.GroupUpdated);
+    expect(contentTypeNumber(contentTypeId("example.com", "text", 1, 0))).toBe(ContentType.Unknown);
+    expect(contentTypeNumber(undefined)).toBe(ContentType.Unknown);
+  });
+});
+
+describe("stored key-package secrets", () => {
+  it("round-trip through the secrets column and reject truncated bytes", async () => {
+    const { keyPackageRef } = await import("../engine/index.js");
+    const { newStoredKeyPackage } = await import("./key-packages.js");
+    const identity = newIdentity();
+    const puts: { secrets: Uint8Array; initPublicKey: Uint8Array; hashRef: Uint8Array }[] = [];
+    const tx = {
+      mls: { putKeyPackage: async (s: (typeof puts)[number]) => void puts.push(s) },
+      keyPackageHistory: { insert: async () => ({}) },
+    } as unknown as Parameters<typeof newStoredKeyPackage>[1];
+    const bytes = await newStoredKeyPackage(identity, tx);
+    const row = { ...puts[0]!, postQuantumPublicKey: null, createdAtNs: 0n };
+    const back = decodeSecrets(row);
+    expect(back.keyPackage.initKey).toEqual(row.initPublicKey);
+    expect(await keyPackageRef(back.keyPackage)).toEqual(row.hashRef);
+    expect(bytes.length).toBeGreaterThan(0);
+    expect(back.privateKeyPackage.signaturePrivateKey).toEqual(identity.installationKey.privateKey);
+    expect(() => decodeSecrets({ ...row, secrets: row.secrets.slice(0, 10) })).toThrow(ClientError);
+  });
+});

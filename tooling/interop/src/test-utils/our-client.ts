@@ -1,0 +1,43 @@
+// Our client (@x/mls) for interop tests: @x/api-grpc to the test's @x/node, @x/db's SQLite in a
+// file of the test's temp dir, a viem account as signer.
+import { createGrpcApiClient } from "@x/api-grpc";
+import type { XmtpDatabase } from "@x/db";
+import { openSqlite } from "@x/db/sqlite";
+import { Client } from "@x/mls";
+import { privateKeyToAccount } from "viem/accounts";
+import { randomWallet, type TempDir, type Wallet } from "./libxmtp.js";
+
+export interface OurPeer {
+  client: Client;
+  wallet: Wallet;
+  db: XmtpDatabase;
+  /** Errors of messages and welcomes the client skipped. */
+  skipped: unknown[];
+}
+
+let counter = 0;
+
+export async function ourPeer(
+  url: string,
+  dir: TempDir,
+  wallet = randomWallet(),
+): Promise<OurPeer> {
+  const db = await openSqlite({
+    path: dir.file(`ours-${counter++}-${wallet.identifier.identifier}.sqlite`),
+  });
+  const skipped: unknown[] = [];
+  const client = await Client.create(privateKeyToAccount(wallet.privateKey), {
+    api: createGrpcApiClient({ url, appVersion: "interop-ours" }),
+    db,
+    onSkipped: (e) => skipped.push(e),
+  });
+  return { client, wallet, db, skipped };
+}
+
+/** Text contents of a conversation of ours, oldest first. */
+export async function ourTexts(conversation: {
+  messages(): Promise<{ content: unknown; contentType?: { typeId: string } | undefined }[]>;
+}): Promise<string[]> {
+  const messages = await conversation.messages();
+  return messages.filter((m) => m.contentType?.typeId === "text").map((m) => String(m.content));
+}
