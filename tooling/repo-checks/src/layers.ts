@@ -35,9 +35,7 @@ export const LAYERS: Record<string, readonly string[]> = {
   ],
 };
 
-/** Tooling packages (tests, benchmarks, interop) sit above every layer. */
-const TOOLING_PREFIX = "@x/";
-const TOOLING = new Set(["@x/tsconfig", "@x/repo-checks", "@x/interop", "@x/bench", "@x/testing"]);
+const WORKSPACE_PREFIX = "@x/";
 
 export interface SourceFile {
   path: string;
@@ -47,6 +45,8 @@ export interface SourceFile {
 
 export interface PackageInfo {
   name: string;
+  /** Packages under tooling/ (tests, benchmarks, interop, demo) sit above every layer. */
+  tooling?: boolean;
   dependencies: string[];
   devDependencies: string[];
   files: SourceFile[];
@@ -76,9 +76,9 @@ export function checkPackages(packages: PackageInfo[], layers = LAYERS): Violati
   const violations: Violation[] = [];
   for (const pkg of packages) {
     const allowedWorkspace = layers[pkg.name];
-    const isTooling = TOOLING.has(pkg.name) || allowedWorkspace === undefined;
+    const isTooling = pkg.tooling === true;
     for (const dep of pkg.dependencies) {
-      if (!isTooling && dep.startsWith(TOOLING_PREFIX) && !allowedWorkspace?.includes(dep)) {
+      if (!isTooling && dep.startsWith(WORKSPACE_PREFIX) && !allowedWorkspace?.includes(dep)) {
         violations.push({
           package: pkg.name,
           file: "package.json",
@@ -103,7 +103,7 @@ export function checkPackages(packages: PackageInfo[], layers = LAYERS): Violati
             message: `${file.path} imports ${specifier}, but ${pkg.name} does not declare ${name}`,
           });
         }
-        if (!isTooling && name.startsWith(TOOLING_PREFIX) && layers[name] !== undefined) {
+        if (!isTooling && name.startsWith(WORKSPACE_PREFIX) && layers[name] !== undefined) {
           if (!allowedWorkspace?.includes(name)) {
             violations.push({
               package: pkg.name,
@@ -173,6 +173,7 @@ export function readWorkspace(root: string): PackageInfo[] {
         }));
       result.push({
         name: pkg.name,
+        tooling: group === "tooling",
         dependencies: Object.keys({
           ...pkg.dependencies,
           ...pkg.peerDependencies,
