@@ -2,8 +2,8 @@
 // Checks the packed tarball of the package in the current directory:
 // publint (package.json exports, files, types) and arethetypeswrong (type resolution).
 import { execFileSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const bin = (name) => path.join(root, "node_modules", ".bin", name);

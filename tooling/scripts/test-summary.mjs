@@ -2,7 +2,7 @@
 // Adds up the vitest JSON reports every package wrote (.test-results/vitest.json) and prints
 // one closing line. Fails when a report is missing for a package that has tests, when any test
 // failed, or when no test ran at all.
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { LAYERS, checkPackages, importsOf, packageOf, readWorkspace } from "./layers.js";
+import { checkPackages, importsOf, LAYERS, packageOf, readWorkspace } from "./layers.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
