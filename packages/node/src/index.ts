@@ -1,4 +1,5 @@
 export { Broker } from "./broker.js";
+export { parseCliArgs, USAGE as NODE_USAGE, UsageError as NodeUsageError } from "./cli.js";
 export { IdIdentityValidator, type IdValidatorOptions } from "./identity/id-validator.js";
 export {
   type IdentityUpdateEffect,

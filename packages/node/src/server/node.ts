@@ -3,6 +3,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
+import { type DescMessage, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { createContextKey, createContextValues, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { SmartContractSignatureVerifier } from "@x/id";
@@ -65,6 +66,12 @@ export interface NodeOptions {
   now?: () => bigint;
   /** Where to write one-line log messages (default: nowhere). */
   log?: (line: string) => void;
+  /**
+   * Called once per accepted RPC (unary or server stream) with the method's name (e.g.
+   * "SendGroupMessages") and the size of its request message in protobuf bytes, for
+   * benchmarks and metrics. Off by default; the request is only re-encoded when set.
+   */
+  onCall?: (method: string, requestBytes: number) => void;
 }
 
 export interface RunningNode {
@@ -130,6 +137,17 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     now,
   });
 
+  const onCall = options.onCall;
+  const count = <T extends DescMessage>(method: string, schema: T, message: MessageShape<T>) => {
+    if (onCall) onCall(method, toBinary(schema, message).length);
+  };
+  // Unary calls: counted after the rate limiter admitted them. Server streams are counted in
+  // their `open` below (they do not pass through Connect's interceptors).
+  const counter: Interceptor = (next) => async (req) => {
+    if (onCall && !req.stream) count(req.method.name, req.method.input, req.message);
+    return next(req);
+  };
+
   const rateLimit: Interceptor = (next) => async (req) => {
     if (limiter) {
       const { kind, cost } = rpcCost(req.method.name, req.stream ? undefined : req.message);
@@ -145,7 +163,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     readMaxBytes,
     writeMaxBytes: readMaxBytes,
     shutdownSignal: shutdown.signal,
-    interceptors: [rateLimit],
+    interceptors: [rateLimit, counter],
     contextValues: (req) =>
       createContextValues().set(kClient, clientAddress(req.headers, req.socket?.remoteAddress)),
     routes(router) {
@@ -209,7 +227,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   > = {
     input: SubscribeGroupMessagesRequestSchema,
     output: GroupMessageSchema,
-    open: (req, signal) => mls.subscribeGroupMessages(req, signal),
+    open: (req, signal) => {
+      count(MlsApi.method.subscribeGroupMessages.name, SubscribeGroupMessagesRequestSchema, req);
+      return mls.subscribeGroupMessages(req, signal);
+    },
   };
   const subscribeWelcome: StreamMethod<
     typeof SubscribeWelcomeMessagesRequestSchema,
@@ -217,7 +238,14 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   > = {
     input: SubscribeWelcomeMessagesRequestSchema,
     output: WelcomeMessageSchema,
-    open: (req, signal) => mls.subscribeWelcomeMessages(req, signal),
+    open: (req, signal) => {
+      count(
+        MlsApi.method.subscribeWelcomeMessages.name,
+        SubscribeWelcomeMessagesRequestSchema,
+        req,
+      );
+      return mls.subscribeWelcomeMessages(req, signal);
+    },
   };
   const streams = new Map<string, (req: Request, res: Response) => Promise<void>>([
     [

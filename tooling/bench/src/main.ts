@@ -1,0 +1,302 @@
+// `pnpm bench`: every scenario of issue 8 with our client and, where libxmtp can do the same
+// work, with libxmtp 1.5.4 and/or 1.9.1, against one @x/node in this process. Prints one table
+// and writes bench/results.json at the repository root.
+//   node dist/main.js [--quick] [--only=register,groups,send,syncall,stream,process,size]
+import { execFile } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { CountingNode } from "./harness.js";
+import { type Handle, type Impl, type ImplName, libxmtp154, libxmtp191, ours } from "./impls.js";
+import { installedSizes } from "./installed-size.js";
+import { TempDir } from "./peers.js";
+import {
+  addOne,
+  type Ctx,
+  createGroups,
+  register,
+  type Sample,
+  sendAndSync,
+  streamLatency,
+  syncAll,
+} from "./scenarios.js";
+import { fmt, renderTable, type Summary, spread, summarize } from "./stats.js";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, "../../..");
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const only = args
+  .find((a) => a.startsWith("--only="))
+  ?.slice(7)
+  .split(",");
+const want = (s: string) => !only || only.includes(s);
+const reps = (full: number, q = 1) => (quick ? q : full);
+
+interface Row extends Sample {
+  impl: ImplName;
+}
+const rows: Row[] = [];
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const started = performance.now();
+
+async function main() {
+  const node = await CountingNode.start();
+  const dir = new TempDir();
+  log(`bench: node on ${node.url}, temp dir ${dir.path}`);
+  const impls: Record<ImplName, Impl> = {
+    ours: ours(node.url, dir),
+    "libxmtp-1.5.4": libxmtp154(node.url, dir),
+    "libxmtp-1.9.1": libxmtp191(node.url, dir),
+  };
+  const ctxFor = (impl: Impl, pool: string[] = []): Ctx => ({
+    node,
+    impl,
+    pool,
+    record: (s) => rows.push({ ...s, impl: impl.name }),
+    log,
+  });
+  const all = Object.values(impls);
+  const sizes = quick ? [10] : [10, 100, 249];
+  const ADD_REPS = reps(3);
+  const reopen: Partial<Record<ImplName, Handle["reopen"]>> = {};
+
+  try {
+    if (want("register")) {
+      for (const impl of all) {
+        log(`register: ${impl.name}`);
+        await register(ctxFor(impl), reps(7, 2));
+      }
+    }
+
+    if (want("groups")) {
+      // One pool of registered inboxes (our clients, one installation each) that every
+      // implementation adds to its groups; key packages are last-resort, so they can be reused.
+      const poolSize = Math.max(...sizes) + ADD_REPS;
+      log(`groups: registering ${poolSize} member inboxes`);
+      const pool: string[] = [];
+      for (let i = 0; i < poolSize; i++) pool.push((await impls.ours.create()).inboxId);
+      for (const impl of all) {
+        const ctx = ctxFor(impl, pool);
+        const creator = await impl.create();
+        for (const size of sizes) {
+          const r = size === 10 ? reps(5, 1) : size === 100 ? reps(3, 1) : reps(2, 1);
+          const last = await createGroups(ctx, creator, size, r);
+          if (size === (quick ? 10 : 100)) await addOne(ctx, creator, last, size, ADD_REPS);
+        }
+      }
+    }
+
+    if (want("send")) {
+      for (const impl of [impls.ours, impls["libxmtp-1.9.1"], impls["libxmtp-1.5.4"]]) {
+        log(`send/sync: ${impl.name}`);
+        await sendAndSync(ctxFor(impl), quick ? 100 : 1000, reps(3, 1));
+      }
+    }
+
+    if (want("syncall")) {
+      for (const impl of [impls.ours, impls["libxmtp-1.9.1"]]) {
+        log(`syncAll: ${impl.name}`);
+        const member = await syncAll(ctxFor(impl), quick ? 10 : 100, reps(5, 2));
+        if (impl.name !== "libxmtp-1.5.4") reopen[impl.name] = member.reopen;
+      }
+    }
+
+    if (want("stream")) {
+      for (const impl of [impls.ours, impls["libxmtp-1.9.1"], impls["libxmtp-1.5.4"]]) {
+        log(`stream: ${impl.name}`);
+        await streamLatency(ctxFor(impl), reps(40, 5));
+      }
+    }
+
+    if (want("process")) {
+      for (const name of ["ours", "libxmtp-1.9.1"] as const) {
+        if (!reopen[name]) {
+          const member = await syncAll(ctxFor(impls[name]), quick ? 10 : 100, 1);
+          reopen[name] = member.reopen;
+        }
+        log(`process: ${name}`);
+        const imp: number[] = [];
+        const open: number[] = [];
+        const rss: number[] = [];
+        let convs = 0;
+        for (let i = 0; i < reps(5, 1); i++) {
+          // Async: the node under test runs in this process and must keep serving.
+          const { stdout: out } = await promisify(execFile)(
+            process.execPath,
+            [
+              "--expose-gc",
+              path.join(HERE, "child.js"),
+              name,
+              node.url,
+              JSON.stringify(reopen[name]),
+            ],
+            { encoding: "utf8", cwd: path.resolve(HERE, "..") },
+          );
+          const r = JSON.parse(out.trim().split("\n").pop()!) as {
+            importMs: number;
+            openMs: number;
+            conversations: number;
+            rss: number;
+          };
+          imp.push(r.importMs);
+          open.push(r.openMs);
+          rss.push(r.rss / 2 ** 20);
+          convs = r.conversations;
+        }
+        const add = (scenario: string, unit: string, values: number[], note?: string) =>
+          rows.push({ scenario, unit, better: "lower", values, impl: name, note });
+        add("import the package (fresh process)", "ms", imp);
+        add("create a client from an existing database", "ms", open);
+        add(
+          `RSS of a process holding one client with ${convs} conversations`,
+          "MiB",
+          rss,
+          "after list() and messages({limit:20}) of each, then gc",
+        );
+      }
+    }
+  } finally {
+    await node.node.stop();
+  }
+
+  let size: ReturnType<typeof installedSizes> | undefined;
+  if (want("size")) {
+    log("size: packing and installing");
+    size = installedSizes(path.join(dir.path, "size"));
+    rows.push({
+      scenario: "installed size (client + gRPC API + SQLite storage vs @xmtp/node-sdk)",
+      unit: "MB",
+      better: "lower",
+      values: [size.oursBytes / 1e6],
+      impl: "ours",
+      note: `${size.oursPackages} packages; ${size.note}`,
+    });
+    rows.push({
+      scenario: "installed size (client + gRPC API + SQLite storage vs @xmtp/node-sdk)",
+      unit: "MB",
+      better: "lower",
+      values: [size.sdkBytes / 1e6],
+      impl: "libxmtp-1.9.1",
+      note: `${size.sdkPackages} packages (@xmtp/node-sdk 5.5.0)`,
+    });
+  }
+  dir.remove();
+  report();
+}
+
+function report() {
+  type Line = {
+    scenario: string;
+    unit: string;
+    ours?: Summary;
+    lib?: Summary;
+    vs: string;
+    note?: string;
+  };
+  const lines: Line[] = [];
+  const scenarios = [...new Set(rows.map((r) => `${r.scenario}\u0000${r.unit}`))];
+  const metric = (r: Row | undefined, key: "values" | "calls" | "bytes") =>
+    r?.[key] && r[key]!.length ? summarize(r[key]!) : undefined;
+  for (const key of scenarios) {
+    const [scenario, unit] = key.split("\u0000") as [string, string];
+    const mine = rows.find((r) => r.scenario === scenario && r.impl === "ours");
+    const theirs = rows.filter((r) => r.scenario === scenario && r.impl !== "ours");
+    const versions = theirs.length ? theirs : [undefined];
+    for (const lib of versions) {
+      const vs = lib ? lib.impl.replace("libxmtp-", "") : "—";
+      lines.push({
+        scenario,
+        unit,
+        ours: metric(mine, "values"),
+        lib: metric(lib, "values"),
+        vs,
+        note: mine?.note ?? lib?.note,
+      });
+      if (mine?.calls || lib?.calls) {
+        lines.push({
+          scenario: `  network calls`,
+          unit: "calls",
+          ours: metric(mine, "calls"),
+          lib: metric(lib, "calls"),
+          vs,
+        });
+        lines.push({
+          scenario: `  bytes uploaded`,
+          unit: "KiB",
+          ours: scale(metric(mine, "bytes"), 1 / 1024),
+          lib: scale(metric(lib, "bytes"), 1 / 1024),
+          vs,
+        });
+      }
+    }
+  }
+  const header = [
+    "scenario",
+    "unit",
+    "ours (median)",
+    "libxmtp (median)",
+    "libxmtp",
+    "ours/libxmtp",
+    "spread ours (min–max)",
+    "spread libxmtp (min–max)",
+  ];
+  const table = renderTable(
+    header,
+    lines.map((l) => [
+      l.scenario,
+      l.unit,
+      l.ours ? fmt(l.ours.median) : "—",
+      l.lib ? fmt(l.lib.median) : "—",
+      l.vs,
+      l.ours && l.lib && l.lib.median !== 0 ? (l.ours.median / l.lib.median).toFixed(2) : "—",
+      spread(l.ours),
+      spread(l.lib),
+    ]),
+  );
+  const totalS = (performance.now() - started) / 1000;
+  const env = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), node ${process.version}, load ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(" ")}`;
+  const notes = [
+    ...new Set(lines.filter((l) => l.note).map((l) => `${l.scenario}: ${l.note}`)),
+    "Big scenarios use fewer repetitions (groups of 10: 5, of 100: 3, of 249: 2; add-member 3; send/sync 3 runs of 1,000; syncAll 5; stream 40 messages; process 5 fresh processes; size once).",
+    "Members added to groups are our clients (one installation each, last-resort key packages), so libxmtp 1.9.1 cannot use welcome pointers here: its welcomes are full, like 1.5.4's.",
+    "The machine is shared with other engineers working at the same time: numbers are noisy; compare ratios, not absolutes.",
+    "ratio < 1 is better for ours on ms/calls/bytes/MB rows; > 1 is better for msg/s.",
+  ];
+  process.stdout.write(
+    `\n${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n- ${env}; total ${totalS.toFixed(0)} s\n`,
+  );
+  mkdirSync(path.join(ROOT, "bench"), { recursive: true });
+  writeFileSync(
+    path.join(ROOT, "bench/results.json"),
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        environment: env,
+        quick,
+        totalSeconds: totalS,
+        samples: rows,
+        table: lines,
+        notes,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  log(`wrote ${path.join(ROOT, "bench/results.json")}`);
+}
+
+function scale(s: Summary | undefined, k: number): Summary | undefined {
+  return s && { n: s.n, median: s.median * k, min: s.min * k, max: s.max * k, p95: s.p95 * k };
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack}\n`);
+  process.exit(1);
+});
