@@ -1,8 +1,6 @@
 // The same operations on each client: ours, libxmtp 1.5.4 and libxmtp 1.9.1. Scenarios are
 // written once against `Impl`/`Handle`.
 
-import { XmtpApi } from "@x/api";
-import { createGrpcApiClient } from "@x/api-grpc";
 import type { Group } from "@x/mls";
 import type * as b154 from "@xmtp/node-bindings";
 import {
@@ -78,31 +76,15 @@ export function ours(url: string, dir: TempDir): Impl {
         },
         countTexts: async (conv) =>
           (await g(conv).messages()).filter((m) => m.contentType?.typeId === "text").length,
-        // Our client has no message stream yet: subscribe at the API (what a stream would do)
-        // and run group.sync() on every arrival, then read the newest text from the database.
+        // group.stream(): subscribes from the group's cursor, processes each envelope as sync does.
         listen: async (conv, onText) => {
-          const api = new XmtpApi(createGrpcApiClient({ url, appVersion: "bench-ours" }));
-          const abort = new AbortController();
-          let seen = await g(conv).messages();
-          const done = (async () => {
-            try {
-              for await (const _ of api.subscribeGroupMessages([{ groupId: g(conv).groupId }], {
-                signal: abort.signal,
-              })) {
-                await g(conv).sync();
-                const all = await g(conv).messages();
-                for (const m of all.slice(seen.length)) {
-                  if (m.contentType?.typeId === "text") onText(String(m.content));
-                }
-                seen = all;
-              }
-            } catch (e) {
-              if (!abort.signal.aborted) throw e;
-            }
-          })();
+          const stream = await g(conv).stream({
+            onValue: (m) => {
+              if (m.contentType?.typeId === "text") onText(String(m.content));
+            },
+          });
           return async () => {
-            abort.abort();
-            await done;
+            await stream.end();
           };
         },
       };

@@ -15,10 +15,12 @@ import {
   toIdentitySigner,
 } from "@x/id";
 import { encodeMlsCredential, type XmtpIdentity } from "../engine/index.js";
+import { Preferences } from "./consent.js";
 import type { ClientContext } from "./context.js";
 import { Conversations } from "./conversations.js";
 import { ClientError } from "./errors.js";
 import { IdentityUpdates, type InboxState } from "./identity.js";
+import * as identityOps from "./identity-ops.js";
 import { newStoredKeyPackage } from "./key-packages.js";
 import { KeyedLock } from "./lock.js";
 
@@ -45,6 +47,8 @@ export interface ClientOptions {
   offline?: boolean;
   /** Told about every message or welcome skipped because of an error (default: ignored). */
   onSkipped?: ClientContext["onSkipped"];
+  /** Clock in ns since the epoch for key-package rotation and deletion (default: the wall clock). */
+  clock?: () => bigint;
 }
 
 export interface InboxStateView {
@@ -67,6 +71,8 @@ function decodeInstallationKey(bytes: Uint8Array): XmtpIdentity["installationKey
 
 export class Client {
   readonly conversations: Conversations;
+  /** Consent records (per conversation and per inbox). */
+  readonly preferences: Preferences;
 
   private constructor(
     private readonly ctx: ClientContext,
@@ -74,6 +80,7 @@ export class Client {
     private readonly scwVerifier: SmartContractSignatureVerifier | undefined,
   ) {
     this.conversations = new Conversations(ctx, (ids) => this.requireInboxIds(ids));
+    this.preferences = new Preferences(ctx.db);
   }
 
   get inboxId(): string {
@@ -137,6 +144,7 @@ export class Client {
       codecs: CodecRegistry.withDefaults(options.codecs ?? []),
       lock: new KeyedLock(),
       onSkipped: options.onSkipped ?? (() => {}),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
     };
     const client = new Client(ctx, signer, options.scwVerifier);
     if (options.offline !== true) {
@@ -221,9 +229,22 @@ export class Client {
     return (await this.ctx.identities.inboxIdsOf([identifier]))[0];
   }
 
-  /** The association state of an inbox (ours by default), fresh from the network. */
-  async inboxState(inboxId: string = this.inboxId): Promise<InboxStateView> {
-    const s: InboxState = (await this.ctx.identities.latest([inboxId])).get(inboxId)!;
+  /**
+   * The association state of an inbox (ours by default): fresh from the network, or with
+   * `inboxState(false)` from the identity updates stored locally.
+   */
+  async inboxState(
+    refreshOrInboxId: boolean | string = true,
+    inboxId?: string,
+  ): Promise<InboxStateView> {
+    const refresh = typeof refreshOrInboxId === "boolean" ? refreshOrInboxId : true;
+    const id = (typeof refreshOrInboxId === "string" ? refreshOrInboxId : inboxId) ?? this.inboxId;
+    return this.stateView(id, refresh);
+  }
+
+  private async stateView(inboxId: string, refresh: boolean): Promise<InboxStateView> {
+    if (refresh) await this.ctx.identities.refresh([inboxId]);
+    const s: InboxState = await this.ctx.identities.stateOf(inboxId);
     return {
       inboxId,
       recoveryIdentifier: s.state.recoveryIdentifier,
@@ -231,5 +252,52 @@ export class Client {
       installations: s.state.installationIds().map((k) => ({ id: toHex(k) })),
       sequenceId: s.sequenceId,
     };
+  }
+  // ---- identity operations (each publishes one IdentityUpdate; returns our state after it) ----
+
+  private get opsDeps(): identityOps.IdentityOpsDeps {
+    return { ctx: this.ctx, signer: this.signer, scwVerifier: this.scwVerifier };
+  }
+
+  /**
+   * Adds the wallet of `newSigner` to this inbox (signed by it and by this installation).
+   * CLIENT_IDENTIFIER_TAKEN when it already has an inbox, unless `allowReassignInboxId`.
+   */
+  async addAccount(
+    newSigner: Signer,
+    options: { allowReassignInboxId?: boolean } = {},
+  ): Promise<InboxStateView> {
+    await identityOps.addAccount(this.opsDeps, newSigner, options);
+    return this.stateView(this.inboxId, true);
+  }
+
+  /** Removes a wallet and the installations it added. Signed by the recovery identifier. */
+  async removeAccount(identifier: Identifier, recoverySigner?: Signer): Promise<InboxStateView> {
+    await identityOps.removeAccount(this.opsDeps, identifier, recoverySigner);
+    return this.stateView(this.inboxId, true);
+  }
+
+  /** Revokes installations (hex ids or bytes). Signed by the recovery identifier. */
+  async revokeInstallations(
+    installationIds: readonly (string | Uint8Array)[],
+    recoverySigner?: Signer,
+  ): Promise<InboxStateView> {
+    await identityOps.revokeInstallations(this.opsDeps, installationIds, recoverySigner);
+    return this.stateView(this.inboxId, true);
+  }
+
+  /** Revokes every installation of this inbox but this one. Signed by the recovery identifier. */
+  async revokeAllOtherInstallations(recoverySigner?: Signer): Promise<InboxStateView> {
+    await identityOps.revokeAllOtherInstallations(this.opsDeps, recoverySigner);
+    return this.stateView(this.inboxId, true);
+  }
+
+  /** Makes `identifier` the recovery identifier. Signed by the current recovery identifier. */
+  async changeRecoveryIdentifier(
+    identifier: Identifier,
+    recoverySigner?: Signer,
+  ): Promise<InboxStateView> {
+    await identityOps.changeRecoveryIdentifier(this.opsDeps, identifier, recoverySigner);
+    return this.stateView(this.inboxId, true);
   }
 }

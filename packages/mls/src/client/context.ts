@@ -15,6 +15,8 @@ export interface ClientContext {
   lock: KeyedLock;
   /** Called for every incoming message or welcome that was skipped with an error. */
   onSkipped: (error: unknown, where: { groupId?: Uint8Array; cursor: bigint }) => void;
+  /** The clock for key-package rotation and deletion, in ns (injectable for tests). */
+  clock?: () => bigint;
 }
 
 /** The inbox's HMAC root key (libxmtp user_preferences.hmac_key), made on first use. */

@@ -4,10 +4,11 @@ import {
   CursorKind,
   ConversationType as DbConversationType,
   GroupMembershipState,
+  IntentState,
   type StoredGroup,
 } from "@x/db";
 import type { Identifier } from "@x/id";
-import type { WelcomeMessage } from "@x/proto/mls/api/v1";
+import type { GroupMessage, WelcomeMessage } from "@x/proto/mls/api/v1";
 import {
   ConversationType,
   type CreateGroupOptions,
@@ -21,19 +22,39 @@ import {
   unwrapWelcome,
   WelcomeError,
 } from "../engine/index.js";
+import {
+  allowConversation,
+  type ConsentStateName,
+  checkConsentStates,
+  consentOfMany,
+} from "./consent.js";
+import type { DecodedMessage } from "./content.js";
 import type { ClientContext } from "./context.js";
 import { nowNs } from "./context.js";
 import { ClientError, errorText } from "./errors.js";
 import { type Conversation, Dm, Group } from "./group.js";
-import { decodeSecrets, rotateKeyPackage } from "./key-packages.js";
+import { decodeSecrets, deleteExpiredKeyPackages, rotateKeyPackage } from "./key-packages.js";
+import { isTransient, type Stream } from "./stream.js";
+import {
+  type ConversationHooks,
+  type StreamAllMessagesOptions,
+  type StreamConversationsOptions,
+  streamAllMessages,
+  streamConversations,
+} from "./streams.js";
 
 export interface ListConversationsOptions {
   conversationType?: "group" | "dm";
+  /** Only conversations in these consent states (default allowed and unknown, as libxmtp). */
+  consentStates?: readonly ConsentStateName[];
   limit?: number;
 }
 
 /** syncAll syncs this many groups at once. */
 export const SYNC_ALL_CONCURRENCY = 4;
+
+/** Intent states a group sync finishes (see resume.ts): such groups are synced regardless. */
+const UNFINISHED_INTENTS = [IntentState.ToPublish, IntentState.Published, IntentState.Committed];
 
 function storedGroup(
   partial: Pick<
@@ -60,10 +81,17 @@ function storedGroup(
 }
 
 export class Conversations {
+  readonly #listeners = new Set<(c: Conversation, startCursor: bigint) => void>();
+
   constructor(
     private readonly ctx: ClientContext,
     private readonly resolveIdentifiers: (ids: readonly Identifier[]) => Promise<string[]>,
   ) {}
+
+  /** Tells the streams about a conversation created or joined (with where its messages start). */
+  private notify(c: Conversation, startCursor: bigint): void {
+    for (const listener of this.#listeners) listener(c, startCursor);
+  }
 
   private wrap(stored: StoredGroup): Conversation {
     return stored.conversationType === DbConversationType.Dm
@@ -86,10 +114,12 @@ export class Conversations {
     await this.ctx.db.transaction(async (tx) => {
       await tx.groups.insert(stored);
       await tx.mls.putGroupState(stored.id, 0n, serializeGroupState(state));
+      await allowConversation(tx, toHex(stored.id)); // creating means consenting
     });
     const group = new Group(this.ctx, stored);
     // Our own other installations join too (libxmtp adds every installation of every inbox).
     await group.addMembers(inboxIds.filter((i) => i !== me));
+    this.notify(group, 0n);
     return group;
   }
 
@@ -118,9 +148,11 @@ export class Conversations {
     await this.ctx.db.transaction(async (tx) => {
       await tx.groups.insert(stored);
       await tx.mls.putGroupState(stored.id, 0n, serializeGroupState(state));
+      await allowConversation(tx, toHex(stored.id));
     });
     const dm = new Dm(this.ctx, stored);
     await dm.addMembers([peerInboxId]);
+    this.notify(dm, 0n);
     return dm;
   }
 
@@ -131,16 +163,19 @@ export class Conversations {
 
   /** Groups and DMs, most recently active first; duplicate DMs with one peer show as one. */
   async list(options: ListConversationsOptions = {}): Promise<Conversation[]> {
+    const states = checkConsentStates(options.consentStates) ?? ["allowed", "unknown"];
     const types =
       options.conversationType === "group"
         ? [DbConversationType.Group]
         : options.conversationType === "dm"
           ? [DbConversationType.Dm]
           : [DbConversationType.Group, DbConversationType.Dm];
-    const rows = await this.ctx.db.groups.list({
+    const all = await this.ctx.db.groups.list({
       conversationTypes: types,
       membershipStates: [GroupMembershipState.Allowed, GroupMembershipState.Pending],
     });
+    const consent = await consentOfMany(this.ctx.db, all, this.ctx.identity.inboxId);
+    const rows = all.filter((_, i) => states.includes(consent[i]!));
     const seenDms = new Set<string>();
     const out: Conversation[] = [];
     for (const row of rows) {
@@ -200,15 +235,98 @@ export class Conversations {
       const id = w.version.value?.id ?? 0n;
       try {
         const c = await this.processWelcome(w);
-        if (c !== undefined) joined.push(c);
+        if (c !== undefined) {
+          joined.push(c);
+          this.notify(c, c.welcomeCursor);
+        }
       } catch (e) {
         this.ctx.onSkipped(e, { cursor: id });
         await this.ctx.db.cursors.advance(key, CursorKind.Welcome, 0, id);
       }
     }
-    // libxmtp rotates the key package after welcomes (the last-resort one was used).
-    if (welcomes.length > 0) await rotateKeyPackage(this.ctx.identity, this.ctx.db, this.ctx.api);
+    // libxmtp rotates the key package after welcomes (the last-resort one was used), and deletes
+    // replaced ones once their 24 h grace period is over.
+    const now = this.ctx.clock?.() ?? nowNs();
+    if (welcomes.length > 0) {
+      await rotateKeyPackage(this.ctx.identity, this.ctx.db, this.ctx.api, now);
+    }
+    await deleteExpiredKeyPackages(this.ctx.db, now);
     return joined;
+  }
+
+  // ---- streams ----
+
+  private readonly hooks: ConversationHooks = {
+    onConversation: (listener) => {
+      this.#listeners.add(listener);
+      return () => this.#listeners.delete(listener);
+    },
+    processStreamedWelcome: (w) => this.processStreamedWelcome(w),
+    current: async (type) => {
+      const list = await this.ctx.db.groups.list({
+        conversationTypes:
+          type === "group"
+            ? [DbConversationType.Group]
+            : type === "dm"
+              ? [DbConversationType.Dm]
+              : [DbConversationType.Group, DbConversationType.Dm],
+        membershipStates: [GroupMembershipState.Allowed, GroupMembershipState.Pending],
+      });
+      return Promise.all(
+        list.map(async (g) => ({
+          c: this.wrap(g),
+          cursor: await this.ctx.db.cursors.get(g.id, CursorKind.ApplicationMessage, 0),
+        })),
+      );
+    },
+  };
+
+  /**
+   * New conversations as they come: welcomes joined (first the ones waiting since the last
+   * sync), and groups and DMs this client creates.
+   */
+  async stream(options: StreamConversationsOptions = {}): Promise<Stream<Conversation>> {
+    checkStreamType(options.conversationType);
+    return streamConversations(this.ctx, this.hooks, options);
+  }
+
+  /**
+   * Every message of every conversation (ours included), first what arrived since the last sync,
+   * then live; conversations joined or created later are added as they come.
+   */
+  async streamAllMessages(options: StreamAllMessagesOptions = {}): Promise<Stream<DecodedMessage>> {
+    checkStreamType(options.conversationType);
+    const consentStates = checkConsentStates(options.consentStates);
+    return streamAllMessages(this.ctx, this.hooks, {
+      ...options,
+      ...(consentStates === undefined ? {} : { consentStates }),
+    });
+  }
+
+  /**
+   * A welcome from a stream, processed as sync does. A transient failure (the node went away
+   * while we checked the members) is thrown, so the stream reads the welcome again.
+   */
+  private processStreamedWelcome(w: WelcomeMessage): Promise<Conversation | undefined> {
+    return this.ctx.lock.run("welcomes", async () => {
+      const key = this.ctx.identity.installationKey.publicKey;
+      const id = w.version.value?.id ?? 0n;
+      if (id <= (await this.ctx.db.cursors.get(key, CursorKind.Welcome, 0))) return undefined;
+      let c: Conversation | undefined;
+      try {
+        c = await this.processWelcome(w);
+      } catch (e) {
+        if (isTransient(e)) throw e;
+        this.ctx.onSkipped(e, { cursor: id });
+        await this.ctx.db.cursors.advance(key, CursorKind.Welcome, 0, id);
+        return undefined;
+      }
+      if (c !== undefined) this.notify(c, c.welcomeCursor);
+      // libxmtp rotates the key package after welcomes (the last-resort one was used).
+      const now = this.ctx.clock?.() ?? nowNs();
+      await rotateKeyPackage(this.ctx.identity, this.ctx.db, this.ctx.api, now);
+      return c;
+    });
   }
 
   private async processWelcome(w: WelcomeMessage): Promise<Conversation | undefined> {
@@ -318,26 +436,71 @@ export class Conversations {
     }
   }
 
-  /** Welcomes, then every conversation, at most SYNC_ALL_CONCURRENCY groups at once. */
-  async syncAll(): Promise<{ conversations: number; messages: number }> {
+  /**
+   * Welcomes, then every conversation (only those in `consentStates` when given), at most
+   * SYNC_ALL_CONCURRENCY groups at once.
+   */
+  async syncAll(
+    consentStates?: readonly ConsentStateName[],
+  ): Promise<{ conversations: number; messages: number }> {
+    const states = checkConsentStates(consentStates);
     await this.sync();
-    const all = await this.ctx.db.groups.list({
+    let all = await this.ctx.db.groups.list({
       conversationTypes: [DbConversationType.Group, DbConversationType.Dm],
       membershipStates: [GroupMembershipState.Allowed, GroupMembershipState.Pending],
     });
+    if (states !== undefined) {
+      const consent = await consentOfMany(this.ctx.db, all, this.ctx.identity.inboxId);
+      all = all.filter((_, i) => states.includes(consent[i]!));
+    }
+    const due = await this.groupsNeedingSync(all);
     let next = 0;
     let messages = 0;
     const worker = async () => {
-      while (next < all.length) {
-        const g = this.wrap(all[next++]!);
+      while (next < due.length) {
+        const g = this.wrap(due[next++]!);
         try {
-          messages += await g.sync();
+          const read = await g.sync(); // not `messages += await`: workers run concurrently
+          messages += read;
         } catch (e) {
           this.ctx.onSkipped(e, { groupId: g.groupId, cursor: 0n });
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(SYNC_ALL_CONCURRENCY, all.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(SYNC_ALL_CONCURRENCY, due.length) }, worker));
     return { conversations: all.length, messages };
+  }
+
+  /**
+   * libxmtp's filter_groups_needing_sync: one batched GetNewestGroupMessage call, and only the
+   * groups whose newest message is past our cursor (or that have unfinished intents) are synced.
+   * If the call fails, every group is synced.
+   */
+  private async groupsNeedingSync(all: StoredGroup[]): Promise<StoredGroup[]> {
+    if (all.length === 0) return all;
+    let newest: (GroupMessage | undefined)[];
+    try {
+      newest = await this.ctx.api.getNewestGroupMessages(all.map((g) => g.id));
+    } catch {
+      return all;
+    }
+    const due: StoredGroup[] = [];
+    for (const [i, g] of all.entries()) {
+      const m = newest[i];
+      const newestId = m?.version.case === "v1" ? m.version.value.id : undefined;
+      const cursor = await this.ctx.db.cursors.get(g.id, CursorKind.ApplicationMessage, 0);
+      const pending = await this.ctx.db.intents.find(g.id, UNFINISHED_INTENTS);
+      if (pending.length > 0 || (newestId !== undefined && newestId > cursor)) due.push(g);
+    }
+    return due;
+  }
+}
+
+function checkStreamType(type: unknown): void {
+  if (type !== undefined && type !== "group" && type !== "dm") {
+    throw new ClientError(
+      "CLIENT_INVALID_ARGUMENT",
+      `conversationType must be "group" or "dm", got ${JSON.stringify(type)}`,
+    );
   }
 }

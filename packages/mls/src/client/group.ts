@@ -48,12 +48,22 @@ import {
   updateMetadataField,
   type VerifiedKeyPackage,
   validateKeyPackage,
-  wrapWelcome,
   type XmtpGroupExtensions,
 } from "../engine/index.js";
+import {
+  allowConversation,
+  type ConsentStateName,
+  checkConsentState,
+  conversationConsent,
+  setConsent,
+} from "./consent.js";
 import { contentTypeNumber, type DecodedMessage, toDecodedMessage } from "./content.js";
 import { type ClientContext, hmacRootKey, nowNs } from "./context.js";
 import { ClientError } from "./errors.js";
+import { type PostCommit, resumeIntents, sendPostCommitWelcomes } from "./resume.js";
+import { isTransient, type Stream } from "./stream.js";
+import { stateCacheOf } from "./state-cache.js";
+import { type StreamMessagesOptions, streamGroupMessages } from "./streams.js";
 import { groupUpdatedContent } from "./transcript.js";
 import { validateCommit } from "./validation.js";
 
@@ -65,12 +75,6 @@ type CommitIntentData =
   | { op: "metadata"; field: string; value: string }
   | { op: "keyUpdate" };
 
-interface PostCommit {
-  welcome?: { message: string; recipients: { installationId: string; initKey: string }[] };
-}
-
-const fromHexStr = (hex: string): Uint8Array =>
-  Uint8Array.from(hex.match(/../g) ?? [], (b) => Number.parseInt(b, 16));
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const unjson = <T>(b: Uint8Array): T => JSON.parse(new TextDecoder().decode(b)) as T;
 
@@ -113,6 +117,11 @@ export class Group {
     return this.stored.createdAtNs;
   }
 
+  /** The server id of the commit that added us (0 for conversations we created). */
+  get welcomeCursor(): bigint {
+    return this.stored.welcomeCursor?.sequenceId ?? 0n;
+  }
+
   get addedByInboxId(): string {
     return this.stored.addedByInboxId;
   }
@@ -127,11 +136,15 @@ export class Group {
         `no MLS state is stored for group ${this.id}`,
       );
     }
-    return deserializeGroupState(row.state);
+    return stateCacheOf(this.ctx.db).decode(this.id, row.state);
   }
 
   private async saveState(tx: TransactionScope, state: ClientState): Promise<void> {
-    await tx.mls.putGroupState(this.groupId, state.groupContext.epoch, serializeGroupState(state));
+    const bytes = serializeGroupState(state);
+    await tx.mls.putGroupState(this.groupId, state.groupContext.epoch, bytes);
+    // Kept as the decoded form of these bytes: if the transaction rolls back, the stored bytes
+    // differ and the next read decodes them again.
+    stateCacheOf(this.ctx.db).remember(this.id, bytes, state);
   }
 
   async extensions(): Promise<XmtpGroupExtensions> {
@@ -180,14 +193,30 @@ export class Group {
       options.contentTypes === undefined
         ? undefined
         : options.contentTypes.map((t) => contentTypeNumber(t));
-    const rows = await this.ctx.db.messages.list(this.groupId, {
-      direction: options.direction === "descending" ? "desc" : "asc",
+    const descending = options.direction === "descending";
+    const listOptions = {
+      direction: descending ? ("desc" as const) : ("asc" as const),
       ...(options.limit === undefined ? {} : { limit: options.limit }),
       ...(options.sentAfterNs === undefined ? {} : { sentAfterNs: options.sentAfterNs }),
       ...(options.sentBeforeNs === undefined ? {} : { sentBeforeNs: options.sentBeforeNs }),
       ...(contentTypes === undefined ? {} : { contentTypes }),
       ...(options.includeTranscript === false ? { kinds: [MessageKind.Application] } : {}),
-    });
+    };
+    // A DM shows the messages of every MLS group stitched into it (same dm id), as libxmtp does.
+    const ids =
+      this.stored.dmId === null
+        ? [this.groupId]
+        : (await this.ctx.db.groups.findDms(this.stored.dmId)).map((g) => g.id);
+    if (!ids.some((id) => toHex(id) === this.id)) ids.push(this.groupId);
+    let rows = (
+      await Promise.all(ids.map((id) => this.ctx.db.messages.list(id, listOptions)))
+    ).flat();
+    if (ids.length > 1) {
+      rows.sort((x, y) =>
+        x.sentAtNs === y.sentAtNs ? 0 : x.sentAtNs < y.sentAtNs !== descending ? -1 : 1,
+      );
+      if (options.limit !== undefined) rows = rows.slice(0, options.limit);
+    }
     const wanted = options.contentTypes?.map(contentTypeKey);
     return rows
       .map((r) => toDecodedMessage(r, this.ctx.codecs))
@@ -200,9 +229,47 @@ export class Group {
 
   // ---- sync ----
 
-  /** Publishes pending work and reads every new message from the node. Returns how many were read. */
+  /**
+   * Reads every new message from the node, then finishes intents a crash or a failed call left
+   * unfinished (see resume.ts). Returns how many messages were read.
+   */
   sync(): Promise<number> {
-    return this.ctx.lock.run(this.id, () => this.receive());
+    return this.ctx.lock.run(this.id, async () => {
+      let read = await this.receive();
+      const resumed = await resumeIntents(this.ctx, this.groupId, {
+        republishMessage: (intent) => this.republishMessage(intent),
+        publishCommit: (intent) =>
+          this.driveCommit(intent.id, unjson<CommitIntentData>(intent.data)),
+      });
+      if (resumed) read += await this.receive();
+      return read;
+    });
+  }
+
+  /** @internal One envelope from a stream, processed exactly as sync() does (no-op if done). */
+  processStreamed(message: GroupMessage): Promise<void> {
+    return this.ctx.lock.run(this.id, async () => {
+      await this.processOne(message);
+      const fresh = await this.ctx.db.groups.get(this.groupId);
+      if (fresh !== undefined) this.stored = fresh;
+    });
+  }
+
+  /** This conversation's messages as they arrive: first those since the last sync, then live. */
+  stream(options: StreamMessagesOptions = {}): Promise<Stream<DecodedMessage>> {
+    return streamGroupMessages(this.ctx, this, options);
+  }
+
+  // ---- consent ----
+
+  /** Its own consent record, else (DMs) the peer inbox's, else "unknown". */
+  async consentState(): Promise<ConsentStateName> {
+    return conversationConsent(this.ctx.db, this.stored, this.ctx.identity.inboxId);
+  }
+
+  async updateConsentState(state: ConsentStateName): Promise<void> {
+    checkConsentState(state);
+    await setConsent(this.ctx.db, [{ entityType: "conversation_id", entity: this.id, state }]);
   }
 
   protected async receive(): Promise<number> {
@@ -286,6 +353,8 @@ export class Group {
     try {
       checked = await validateCommit(this.ctx.identities, processed);
     } catch (e) {
+      // The node went away while we checked identities: read this commit again, do not skip it.
+      if (isTransient(e)) throw e;
       this.ctx.onSkipped(e, { groupId: this.groupId, cursor: m.id });
       await this.ctx.db.transaction(advance);
       return;
@@ -349,35 +418,8 @@ export class Group {
       await advance(tx);
     });
     // Post-commit action: welcomes for the installations the commit added, with its server id.
-    const post = intent.postCommitData === null ? {} : unjson<PostCommit>(intent.postCommitData);
-    if (post.welcome !== undefined) {
-      const message = fromHexStr(post.welcome.message);
-      const wrapped = await Promise.all(
-        post.welcome.recipients.map((r) =>
-          wrapWelcome(
-            message,
-            { installationId: fromHexStr(r.installationId), initKey: fromHexStr(r.initKey) },
-            id,
-          ),
-        ),
-      );
-      await this.ctx.api.sendWelcomeMessages(
-        wrapped.map((w) => ({
-          $typeName: "xmtp.mls.api.v1.WelcomeMessageInput",
-          version: {
-            case: "v1",
-            value: {
-              $typeName: "xmtp.mls.api.v1.WelcomeMessageInput.V1",
-              installationKey: w.installationKey,
-              data: w.data,
-              hpkePublicKey: w.hpkePublicKey,
-              wrapperAlgorithm: w.wrapperAlgorithm,
-              welcomeMetadata: w.welcomeMetadata,
-            },
-          },
-        })),
-      );
-    }
+    // If this fails (or we crash here) the intent stays Committed and the next sync sends them.
+    await sendPostCommitWelcomes(this.ctx, intent.postCommitData, id);
     await this.ctx.db.intents.setState(intent.id, IntentState.Processed);
   }
 
@@ -431,8 +473,11 @@ export class Group {
     const encoded = encodeContentMessage(c, content);
     const bytes = toBinary(EncodedContentSchema, encoded);
     const shouldPush = c.shouldPush(content);
+    await allowConversation(this.ctx.db, this.id); // sending means consenting
     return this.ctx.lock.run(this.id, async () => {
-      await this.receive();
+      // No sync before encrypting (as libxmtp): if a commit we have not read moved the epoch on,
+      // members still decrypt with the past epoch's retained keys, and the sync after the publish
+      // reads that commit.
       // libxmtp rotates its leaf key before the first message after joining.
       if (this.stored.rotatedAtNs === 0n) await this.runCommit({ op: "keyUpdate" });
       const state = await this.state();
@@ -482,6 +527,45 @@ export class Group {
 
   sendText(text: string): Promise<string> {
     return this.send(text, new TextCodec());
+  }
+
+  /**
+   * A message stored and encrypted but never seen on the node (crash or failed call before the
+   * publish): encrypted again on the current state with its idempotency key (same message id).
+   */
+  private async republishMessage(intent: StoredIntent): Promise<void> {
+    const stored = await this.ctx.db.messages.get(intent.data);
+    if (stored === undefined || stored.deliveryStatus === DeliveryStatus.Published) {
+      await this.ctx.db.intents.setState(intent.id, IntentState.Processed);
+      return;
+    }
+    let out: Awaited<ReturnType<typeof encryptApplicationMessage>>;
+    try {
+      out = await encryptApplicationMessage(await this.state(), stored.decryptedMessageBytes, {
+        idempotencyKey: stored.idempotencyKey,
+      });
+    } catch (e) {
+      // We left the group meanwhile: the message cannot go out any more.
+      await this.ctx.db.transaction(async (tx) => {
+        await tx.messages.setDeliveryStatus(stored.id, DeliveryStatus.Failed);
+        await tx.intents.setState(intent.id, IntentState.Error);
+      });
+      this.ctx.onSkipped(e, { groupId: this.groupId, cursor: 0n });
+      return;
+    }
+    await this.ctx.db.transaction(async (tx) => {
+      await this.saveState(tx, out.newState);
+      if (intent.state === IntentState.Published) await tx.intents.setToPublish(intent.id);
+      await tx.intents.setPublished(intent.id, {
+        payloadHash: sha256(out.message),
+        postCommitData: null,
+        stagedCommit: null,
+        publishedInEpoch: out.epoch,
+      });
+    });
+    await this.ctx.api.sendGroupMessages([
+      await this.groupMessageInput(out.message, stored.shouldPush),
+    ]);
   }
 
   // ---- commits ----
@@ -536,6 +620,12 @@ export class Group {
       data: json(data),
       shouldPush: false,
     });
+    await this.driveCommit(intent.id, data);
+  }
+
+  /** Stages, publishes and reads back a ToPublish commit intent until it is merged. */
+  private async driveCommit(intentId: number, data: CommitIntentData): Promise<void> {
+    const intent = { id: intentId };
     let lastError: unknown;
     for (let attempt = 0; attempt < MAX_PUBLISH_ATTEMPTS; attempt++) {
       await this.receive();

@@ -31,7 +31,27 @@ export function identifierString(identifier: Identifier): string {
     : Array.from(identifier.key, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** Verified association states kept in memory, by (inbox, sequence id, position in the log). */
+export const VERIFIED_STATES_KEPT = 10_000;
+
+const verifiedKey = (inboxId: string, sequenceId: bigint, index: number) =>
+  `${inboxId}:${sequenceId}:${index}`;
+
 export class IdentityUpdates {
+  /**
+   * States already verified (libxmtp caches them too): a group of 100 members otherwise
+   * re-verifies every member's whole signature log on each membership change.
+   */
+  readonly #verified = new Map<string, AssociationState>();
+
+  #remember(key: string, state: AssociationState): void {
+    if (this.#verified.size >= VERIFIED_STATES_KEPT) {
+      const oldest = this.#verified.keys().next().value;
+      if (oldest !== undefined) this.#verified.delete(oldest);
+    }
+    this.#verified.set(key, state);
+  }
+
   constructor(
     private readonly api: XmtpApi,
     private readonly db: ClientDatabase,
@@ -76,14 +96,26 @@ export class IdentityUpdates {
         `no identity updates are known for inbox ${inboxId}; it is not registered on this network`,
       );
     }
+    // Start from the longest prefix of the log verified before (updates are append-only).
+    let start = 0;
     let state: AssociationState | undefined;
+    for (let i = records.length - 1; i >= 0; i--) {
+      const known = this.#verified.get(verifiedKey(inboxId, records[i]!.sequenceId, i));
+      if (known !== undefined) {
+        state = known;
+        start = i + 1;
+        break;
+      }
+    }
     try {
-      for (const r of records) {
+      for (const [i, r] of records.entries()) {
+        if (i < start) continue;
         const verified = await verifyIdentityUpdate(
           decodeIdentityUpdate(r.payload),
           this.scwVerifier === undefined ? {} : { scwVerifier: this.scwVerifier },
         );
         state = applyUpdate(state, verified);
+        this.#remember(verifiedKey(inboxId, r.sequenceId, i), state);
       }
     } catch (e) {
       throw new ClientError(

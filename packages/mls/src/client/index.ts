@@ -5,6 +5,13 @@ export {
   type InboxStateView,
   MAX_INSTALLATIONS_PER_INBOX,
 } from "./client.js";
+export {
+  CONSENT_STATES,
+  type ConsentEntityTypeName,
+  type ConsentRecordInput,
+  type ConsentStateName,
+  Preferences,
+} from "./consent.js";
 export type { DecodedMessage } from "./content.js";
 export {
   Conversations,
@@ -20,3 +27,14 @@ export {
   type ListMessagesOptions,
   MAX_PUBLISH_ATTEMPTS,
 } from "./group.js";
+export {
+  DEFAULT_STREAM_RETRY,
+  Stream,
+  type StreamOptions,
+  type StreamRetryInfo,
+} from "./stream.js";
+export type {
+  StreamAllMessagesOptions,
+  StreamConversationsOptions,
+  StreamMessagesOptions,
+} from "./streams.js";

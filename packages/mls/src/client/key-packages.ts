@@ -52,14 +52,20 @@ export function decodeSecrets(secrets: MlsKeyPackageSecrets): StoredKeyPackage {
   };
 }
 
-/** Makes a key package, stores its secrets and history in `tx`; returns the bytes to upload. */
+/** libxmtp keeps a replaced key package this long, for welcomes already on their way to it. */
+export const KEY_PACKAGE_DELETE_DELAY_NS = 24n * 3600n * 1_000_000_000n;
+
+/**
+ * Makes a key package, stores its secrets and history in `tx`, and schedules every older one of
+ * ours for deletion KEY_PACKAGE_DELETE_DELAY_NS from now; returns the bytes to upload.
+ */
 export async function newStoredKeyPackage(
   identity: XmtpIdentity,
   tx: TransactionScope,
+  nowNs: bigint = BigInt(Date.now()) * 1_000_000n,
 ): Promise<Uint8Array> {
   const kp = await createKeyPackage(identity);
   const hashRef = await keyPackageRef(kp.keyPackage);
-  const nowNs = BigInt(Date.now()) * 1_000_000n;
   await tx.mls.putKeyPackage({
     hashRef,
     initPublicKey: kp.initKey,
@@ -67,12 +73,29 @@ export async function newStoredKeyPackage(
     secrets: encodeSecrets(kp.bytes, kp.privateKeyPackage),
     createdAtNs: nowNs,
   });
-  await tx.keyPackageHistory.insert({
+  const entry = await tx.keyPackageHistory.insert({
     keyPackageHashRef: hashRef,
     createdAtNs: nowNs,
     postQuantumPublicKey: null,
   });
+  await tx.keyPackageHistory.markForDeletion(entry.id, nowNs + KEY_PACKAGE_DELETE_DELAY_NS);
   return kp.bytes;
+}
+
+/**
+ * Deletes the secrets and history of our key packages whose deletion time has come (libxmtp's
+ * key-package cleanup). Returns how many were deleted.
+ */
+export async function deleteExpiredKeyPackages(
+  db: TransactionScope,
+  nowNs: bigint = BigInt(Date.now()) * 1_000_000n,
+): Promise<number> {
+  return db.transaction(async (tx) => {
+    const due = await tx.keyPackageHistory.listDueForDeletion(nowNs);
+    for (const e of due) await tx.mls.deleteKeyPackage(e.keyPackageHashRef);
+    await tx.keyPackageHistory.delete(due.map((e) => e.id));
+    return due.length;
+  });
 }
 
 /** A fresh key package, stored, then uploaded (it replaces the installation's last one). */
@@ -80,7 +103,8 @@ export async function rotateKeyPackage(
   identity: XmtpIdentity,
   db: TransactionScope,
   api: XmtpApi,
+  nowNs?: bigint,
 ): Promise<void> {
-  const bytes = await db.transaction((tx) => newStoredKeyPackage(identity, tx));
+  const bytes = await db.transaction((tx) => newStoredKeyPackage(identity, tx, nowNs));
   await api.uploadKeyPackage(bytes);
 }

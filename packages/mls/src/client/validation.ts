@@ -14,6 +14,7 @@ import {
 } from "@x/proto/mls/message_contents";
 import {
   diffGroupMembership,
+  EXTENSION_GROUP_PERMISSIONS,
   EXTENSION_IMMUTABLE_METADATA,
   groupMembers,
   metadataOverLimit,
@@ -157,6 +158,26 @@ export async function validateCommit(
     throw new CommitValidationError("the committer's update path changes its inbox");
   }
   const before = read(diff.extensionsBefore);
+  if (diff.removedSelf && diff.changedExtensionTypes.length === 0) {
+    // A commit that removes us: ts-mls stops before applying its group-context extensions, so the
+    // new membership is not visible. We check what we can see: an installation its inbox revoked
+    // (latest identity state) may go; any other removed installation removes its inbox, which
+    // the committer must be allowed to do.
+    const removedInboxes = new Set<string>();
+    const inboxes = [...new Set(diff.removedInstallations.map((r) => r.inboxId ?? ""))];
+    const latest = await identities.latest(inboxes.filter((i) => i !== ""));
+    for (const r of diff.removedInstallations) {
+      const held = latest.get(r.inboxId ?? "")?.state.installationIds() ?? [];
+      if (held.some((k) => toHex(k) === toHex(r.installationId))) removedInboxes.add(r.inboxId!);
+    }
+    const actor: Actor = {
+      inboxId: committerInbox,
+      isAdmin: before.mutableMetadata.adminList.includes(committerInbox),
+      isSuperAdmin: before.mutableMetadata.superAdminList.includes(committerInbox),
+    };
+    checkPermissions(before.permissions, before, before, actor, [], [...removedInboxes]);
+    return { committerInboxId: committerInbox, before, after: before };
+  }
   const after = read(diff.extensionsAfter);
   if (diff.changedExtensionTypes.includes(EXTENSION_IMMUTABLE_METADATA)) {
     throw new CommitValidationError("the commit changes the group's immutable metadata");
@@ -240,5 +261,11 @@ export async function validateCommit(
     isSuperAdmin: before.mutableMetadata.superAdminList.includes(committerInbox),
   };
   checkPermissions(before.permissions, before, after, actor, md.addedInboxes, md.removedInboxes);
+  // libxmtp: a change of the permission policies themselves always needs a super admin.
+  if (diff.changedExtensionTypes.includes(EXTENSION_GROUP_PERMISSIONS) && !actor.isSuperAdmin) {
+    throw new CommitValidationError(
+      `inbox ${committerInbox} may not change the group's permissions (only super admins may)`,
+    );
+  }
   return { committerInboxId: committerInbox, before, after };
 }
