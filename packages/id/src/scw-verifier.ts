@@ -7,22 +7,16 @@ import {
   VerifySmartContractWalletSignaturesRequestSchema,
   type VerifySmartContractWalletSignaturesResponse,
 } from "@x/proto/identity/api/v1";
-import {
-  BaseError,
-  concat,
-  createPublicClient,
-  encodeAbiParameters,
-  erc6492SignatureValidatorByteCode,
-  type Hex,
-  HttpRequestError,
-  http,
-  isAddress,
-  type PublicClient,
-  TimeoutError,
-  toHex,
-  WebSocketRequestError,
-} from "viem";
+import type { Hex, PublicClient } from "viem";
 import { DeserializationError, SignatureError } from "./errors.js";
+
+// viem (about half of this package's import time) is loaded only when a smart-contract-wallet
+// signature is actually verified through a chain.
+let viemModule: Promise<typeof import("viem")> | undefined;
+const viem = () => {
+  viemModule ??= import("viem");
+  return viemModule;
+};
 
 /** A CAIP-10 account id, `namespace:reference:address` (e.g. `eip155:8453:0xabc…`). */
 export interface AccountId {
@@ -115,6 +109,8 @@ export class ChainRpcVerifier implements SmartContractSignatureVerifier {
   constructor(private readonly client: ChainClient) {}
 
   async isValidSignature(request: ScwVerificationRequest): Promise<ScwVerificationResult> {
+    const { concat, encodeAbiParameters, erc6492SignatureValidatorByteCode, isAddress, toHex } =
+      await viem();
     const address = request.accountId.accountAddress;
     if (!isAddress(address, { strict: false })) {
       throw new SignatureError(
@@ -139,9 +135,22 @@ export class ChainRpcVerifier implements SmartContractSignatureVerifier {
       const result = await this.client.call({ data, blockNumber });
       return { isValid: (result.data as Hex | undefined) === "0x01", blockNumber };
     } catch (cause) {
-      throw verifierFailure(cause);
+      throw await verifierFailure(cause);
     }
   }
+}
+
+/** A viem public client over http to `url`, made on first use. */
+function httpChainClient(url: string): ChainClient {
+  let client: Promise<ChainClient> | undefined;
+  const get = () => {
+    client ??= viem().then((v) => v.createPublicClient({ transport: v.http(url) }));
+    return client;
+  };
+  return {
+    call: async (args) => (await get()).call(args),
+    getBlockNumber: async (args) => (await get()).getBlockNumber(args),
+  } as ChainClient;
 }
 
 /** Routes each request to the verifier of its chain id (`eip155:N`), like libxmtp's MultiSmartContractSignatureVerifier. */
@@ -156,7 +165,7 @@ export class MultiChainVerifier implements SmartContractSignatureVerifier {
   static fromUrls(urls: Record<string, string>): MultiChainVerifier {
     const verifiers: Record<string, SmartContractSignatureVerifier> = {};
     for (const [chainId, url] of Object.entries(urls)) {
-      verifiers[chainId] = new ChainRpcVerifier(createPublicClient({ transport: http(url) }));
+      verifiers[chainId] = new ChainRpcVerifier(httpChainClient(url));
     }
     return new MultiChainVerifier(verifiers);
   }
@@ -197,7 +206,7 @@ export class RemoteVerifier implements SmartContractSignatureVerifier {
     try {
       response = await this.verify(message);
     } catch (cause) {
-      throw verifierFailure(cause);
+      throw await verifierFailure(cause);
     }
     const first = response.responses[0];
     if (!first) {
@@ -215,20 +224,26 @@ export class RemoteVerifier implements SmartContractSignatureVerifier {
   }
 }
 
-function verifierFailure(cause: unknown): SignatureError {
+async function verifierFailure(cause: unknown): Promise<SignatureError> {
   if (cause instanceof SignatureError) return cause;
+  // Only an error that looks like viem's (it has walk()) makes us load viem to classify it.
+  const v =
+    cause instanceof Error && typeof (cause as { walk?: unknown }).walk === "function"
+      ? await viem()
+      : undefined;
+  const isViem = v !== undefined && cause instanceof v.BaseError;
   const transient =
-    cause instanceof BaseError &&
-    cause.walk(
+    isViem &&
+    (cause as InstanceType<typeof v.BaseError>).walk(
       (e) =>
-        e instanceof HttpRequestError ||
-        e instanceof TimeoutError ||
-        e instanceof WebSocketRequestError,
+        e instanceof v.HttpRequestError ||
+        e instanceof v.TimeoutError ||
+        e instanceof v.WebSocketRequestError,
     ) !== null;
   const reason = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
   return new SignatureError(
     "SIGNATURE_VERIFIER_FAILED",
     `the smart-contract-wallet verifier failed: ${reason}${transient ? "; retry later" : ""}`,
-    { cause, retryable: transient || !(cause instanceof BaseError) },
+    { cause, retryable: transient || !isViem },
   );
 }

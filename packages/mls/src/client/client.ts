@@ -151,7 +151,7 @@ export class Client {
       if (stored.registrationState !== RegistrationState.Registered) {
         await client.register(identifier, options.nonce ?? 1n);
       } else {
-        const [found] = await identities.inboxIdsOf([identifier]);
+        const found = await identities.cachedInboxIdOf(identifier);
         if (found !== undefined && found !== identity.inboxId) {
           throw new ClientError(
             "CLIENT_IDENTITY_MISMATCH",

@@ -61,8 +61,8 @@ import { contentTypeNumber, type DecodedMessage, toDecodedMessage } from "./cont
 import { type ClientContext, hmacRootKey, nowNs } from "./context.js";
 import { ClientError } from "./errors.js";
 import { type PostCommit, resumeIntents, sendPostCommitWelcomes } from "./resume.js";
-import { isTransient, type Stream } from "./stream.js";
 import { stateCacheOf } from "./state-cache.js";
+import { isTransient, type Stream } from "./stream.js";
 import { type StreamMessagesOptions, streamGroupMessages } from "./streams.js";
 import { groupUpdatedContent } from "./transcript.js";
 import { validateCommit } from "./validation.js";

@@ -1,7 +1,7 @@
 // Inbox identity as the client sees it: identity updates fetched from the network (cached in the
 // database), verified and folded into association states (libxmtp identity_updates.rs).
 import type { XmtpApi } from "@x/api";
-import type { ClientDatabase } from "@x/db";
+import { type ClientDatabase, IdentifierKind as DbIdentifierKind } from "@x/db";
 import {
   type AssociationState,
   applyUpdate,
@@ -139,6 +139,22 @@ export class IdentityUpdates {
     const out = new Map<string, InboxState>();
     for (const id of new Set(inboxIds)) out.set(id, await this.stateOf(id));
     return out;
+  }
+
+  /**
+   * The inbox id of one identifier from the database's identity cache, else from the network
+   * (an answer found there is cached). For checks where a past network answer is good enough,
+   * such as reopening a client; everything else asks the network with inboxIdsOf.
+   */
+  async cachedInboxIdOf(identifier: Identifier): Promise<string | undefined> {
+    const kind =
+      identifier.kind === "ethereum" ? DbIdentifierKind.Ethereum : DbIdentifierKind.Passkey;
+    const key = identifierString(identifier);
+    const cached = await this.db.inboxIds.get(key, kind);
+    if (cached !== undefined) return cached;
+    const [found] = await this.inboxIdsOf([identifier]);
+    if (found !== undefined) await this.db.inboxIds.put(key, kind, found);
+    return found;
   }
 
   /** The inbox ids of identifiers (undefined where none), asking the network. */
