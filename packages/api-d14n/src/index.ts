@@ -1,1 +1,12 @@
-export const PACKAGE = "@x/api-d14n";
+export {
+  decodeTopic,
+  encodeTopic,
+  groupMessagesTopic,
+  identityUpdatesTopic,
+  keyPackagesTopic,
+  Originator,
+  type Topic,
+  TopicError,
+  TopicKind,
+  welcomeMessagesTopic,
+} from "./topics.js";

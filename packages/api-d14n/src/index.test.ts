@@ -1,6 +1,0 @@
-import { expect, it } from "vitest";
-import { PACKAGE } from "./index.js";
-
-it("names itself", () => {
-  expect(PACKAGE).toBe("@x/api-d14n");
-});
