@@ -56,6 +56,10 @@ export function createGrpcApiClient(options: GrpcApiOptions): ConnectApiClient {
           pingIntervalMs: options.keepaliveIntervalMs ?? 45_000,
           pingTimeoutMs: options.keepaliveTimeoutMs ?? 20_000,
           pingIdleConnection: true,
+          // Node's default HTTP/2 session memory (10 MB) refuses a second stream while a large
+          // one is being written (welcome chunks go out concurrently, up to 25 MiB each); the
+          // refused one was retried, sent twice. Room for two requests of the message limit.
+          nodeOptions: { maxSessionMemory: (2 * MAX_MESSAGE_BYTES) / 2 ** 20 },
         });
   return new ConnectApiClient(transport, options);
 }

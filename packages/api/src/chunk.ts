@@ -9,12 +9,16 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 
 /** gRPC message limit libxmtp and the node use (25 MiB). */
 export const MAX_GRPC_MESSAGE_BYTES = 25 * 1024 * 1024;
-/** libxmtp sends at most 50 welcomes per SendWelcomeMessages request. */
-export const MAX_WELCOMES_PER_REQUEST = 50;
+/**
+ * Welcomes per SendWelcomeMessages request at most: libxmtp 1.5.4 chunks by bytes only (a
+ * 100-member group is one request, 249 members two), 1.9.1 also caps at 50; we take the fewer
+ * calls, bounded by libxmtp's largest group size (400).
+ */
+export const MAX_WELCOMES_PER_REQUEST = 400;
 
 /**
  * How many welcomes of `largestBytes` each fit one request (libxmtp's `send_welcomes`:
- * 25 MiB divided by the size of one welcome, at least 1 and at most 50).
+ * 25 MiB divided by the size of one welcome, at least 1 and at most MAX_WELCOMES_PER_REQUEST).
  */
 export function welcomeChunkSize(largestBytes: number): number {
   const fit = Math.floor(MAX_GRPC_MESSAGE_BYTES / Math.max(1, largestBytes));

@@ -87,16 +87,17 @@ describe("XmtpApi paging", () => {
 describe("XmtpApi batching and chunking", () => {
   it("fetches key packages in order, with undefined for unknown installations", async () => {
     const client = new FakeClient();
-    const keys = Array.from({ length: 230 }, (_, i) => Uint8Array.of(i >> 8, i & 0xff));
+    const keys = Array.from({ length: 830 }, (_, i) => Uint8Array.of(i >> 8, i & 0xff));
     client.keyPackages.set("0001", Uint8Array.of(0xaa));
-    client.keyPackages.set("00e5", Uint8Array.of(0xbb));
+    client.keyPackages.set("033d", Uint8Array.of(0xbb));
     const result = await api(client).fetchKeyPackages(keys);
-    expect(result).toHaveLength(230);
+    expect(result).toHaveLength(830);
     expect(result[1]).toEqual(Uint8Array.of(0xaa));
-    expect(result[229]).toEqual(Uint8Array.of(0xbb));
+    expect(result[829]).toEqual(Uint8Array.of(0xbb));
     expect(result.filter((r) => r !== undefined)).toHaveLength(2);
+    // One request for any group libxmtp allows (up to 400 installations), as libxmtp does.
     expect(client.callsTo("fetchKeyPackages").map((r) => r.installationKeys.length)).toEqual([
-      100, 100, 30,
+      400, 400, 30,
     ]);
   });
 
@@ -124,19 +125,19 @@ describe("XmtpApi batching and chunking", () => {
     expect(requests[1]!.requests[0]).toMatchObject({ inboxId: "inbox-50", sequenceId: 50n });
   });
 
-  it("sends welcomes in chunks that fit 25 MiB, at most 50 each", async () => {
+  it("sends welcomes in chunks that fit 25 MiB, at most 400 each", async () => {
     const client = new FakeClient();
-    const small = Array.from({ length: 120 }, (_, i) =>
+    const small = Array.from({ length: 820 }, (_, i) =>
       create(WelcomeMessageInputSchema, {
         version: {
           case: "v1",
-          value: { installationKey: Uint8Array.of(i), data: new Uint8Array(100) },
+          value: { installationKey: Uint8Array.of(i >> 8, i & 0xff), data: new Uint8Array(100) },
         },
       }),
     );
     await api(client).sendWelcomeMessages(small);
     expect(client.callsTo("sendWelcomeMessages").map((r) => r.messages.length)).toEqual([
-      50, 50, 20,
+      400, 400, 20,
     ]);
 
     const big = new FakeClient();

@@ -41,8 +41,11 @@ import { DEFAULT_RETRY_POLICY, type RetryHooks, type RetryPolicy, withRetry } fr
 export const PAGE_SIZE = 100;
 /** libxmtp's GET_IDENTITY_UPDATES_CHUNK_SIZE. */
 export const IDENTITY_UPDATES_CHUNK_SIZE = 50;
-/** Installations per FetchKeyPackages request. */
-export const KEY_PACKAGES_CHUNK_SIZE = 100;
+/**
+ * Installations per FetchKeyPackages request: libxmtp asks for all of a commit's new
+ * installations in one request, so we chunk only past its largest group size (400).
+ */
+export const KEY_PACKAGES_CHUNK_SIZE = 400;
 /** The node accepts at most 10 commit-log entries per publish and 20 queries per batch. */
 export const COMMIT_LOG_PUBLISH_BATCH = 10;
 export const COMMIT_LOG_QUERY_BATCH = 20;
@@ -150,7 +153,7 @@ export class XmtpApi {
   }
 
   /**
-   * Sends welcomes in requests that stay under the 25 MiB message limit (at most 50 each),
+   * Sends welcomes in requests that stay under the 25 MiB message limit (at most 400 each),
    * concurrently, as libxmtp does.
    */
   async sendWelcomeMessages(

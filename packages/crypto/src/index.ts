@@ -51,7 +51,21 @@ export {
   secp256k1SignRecoverable,
   signPersonalMessage,
 } from "./secp256k1.js";
-export { decodeHpkeCiphertext, encodeHpkeCiphertext, encryptContextInfo } from "./tls-codec.js";
+export {
+  decodeHpkeCiphertext,
+  encodeHpkeCiphertext,
+  encodeOpaque,
+  encodeU8,
+  encodeU16,
+  encodeU32,
+  encodeU64,
+  encodeVarint,
+  encryptContextInfo,
+  isTlsDecodeError,
+  MAX_VARINT,
+  TlsReader,
+  type TlsReaderOptions,
+} from "./tls-codec.js";
 export {
   XWING_CIPHERTEXT_LENGTH,
   XWING_DRAFT06_KEM_ID,

@@ -1,7 +1,8 @@
 // `pnpm bench`: every scenario of issue 8 with our client and, where libxmtp can do the same
 // work, with libxmtp 1.5.4 and/or 1.9.1, against one @x/node in this process. Prints one table
 // and writes bench/results.json at the repository root.
-//   node dist/main.js [--quick] [--only=register,groups,send,syncall,stream,process,size]
+//   node dist/main.js [--quick]
+//     [--only=register,groups,pointers,send,syncall,stream,process,size]
 import { execFile } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -35,6 +36,8 @@ const only = args
   .split(",");
 const want = (s: string) => !only || only.includes(s);
 const reps = (full: number, q = 1) => (quick ? q : full);
+/** libxmtp 1.9.1 members of the welcome-pointer scenario (registering one takes ~0.1-0.3 s). */
+const POINTER_POOL = 100;
 
 interface Row extends Sample {
   impl: ImplName;
@@ -87,6 +90,25 @@ async function main() {
           const last = await createGroups(ctx, creator, size, r);
           if (size === (quick ? 10 : 100)) await addOne(ctx, creator, last, size, ADD_REPS);
         }
+      }
+    }
+
+    if (want("pointers")) {
+      // libxmtp 1.9.1 sends welcome pointers only to installations that advertise them, which
+      // ours do not: members here are 1.9.1 clients, so its pointer welcomes can be measured.
+      const n = quick ? 10 : POINTER_POOL;
+      log(`pointers: registering ${n} libxmtp 1.9.1 member inboxes`);
+      const pool: string[] = [];
+      for (let i = 0; i < n; i++) pool.push((await impls["libxmtp-1.9.1"].create()).inboxId);
+      for (const impl of [impls.ours, impls["libxmtp-1.9.1"], impls["libxmtp-1.5.4"]]) {
+        const creator = await impl.create();
+        await createGroups(
+          ctxFor(impl, pool),
+          creator,
+          n,
+          reps(2, 1),
+          `create a group with ${n} libxmtp 1.9.1 members (welcome pointers)`,
+        );
       }
     }
 
@@ -257,6 +279,15 @@ function report() {
       spread(l.lib),
     ]),
   );
+  const methodLines = rows
+    .filter((r) => r.methods && Object.keys(r.methods).length > 0)
+    .map(
+      (r) =>
+        `  ${r.scenario} [${r.impl}]: ${Object.entries(r.methods!)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([m, n]) => `${m} ${n}`)
+          .join(", ")}`,
+    );
   const totalS = (performance.now() - started) / 1000;
   const env = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), node ${process.version}, load ${os
     .loadavg()
@@ -264,13 +295,13 @@ function report() {
     .join(" ")}`;
   const notes = [
     ...new Set(lines.filter((l) => l.note).map((l) => `${l.scenario}: ${l.note}`)),
-    "Big scenarios use fewer repetitions (groups of 10: 5, of 100: 3, of 249: 2; add-member 3; send/sync 3 runs of 1,000; syncAll 5; stream 40 messages; process 5 fresh processes; size once).",
-    "Members added to groups are our clients (one installation each, last-resort key packages), so libxmtp 1.9.1 cannot use welcome pointers here: its welcomes are full, like 1.5.4's.",
+    "Big scenarios use fewer repetitions (groups of 10: 5, of 100: 3, of 249: 2; add-member 3; groups of 1.9.1 members: 2; send/sync 3 runs of 1,000; syncAll 5; stream 40 messages; process 5 fresh processes; size once).",
+    'Members added to groups are our clients (one installation each, last-resort key packages), so libxmtp 1.9.1 cannot use welcome pointers there: its welcomes are full, like 1.5.4\'s. The "libxmtp 1.9.1 members" row adds 1.9.1 clients instead, so 1.9.1 can send pointers to them (we send full welcomes).',
     "The machine is shared with other engineers working at the same time: numbers are noisy; compare ratios, not absolutes.",
     "ratio < 1 is better for ours on ms/calls/bytes/MB rows; > 1 is better for msg/s.",
   ];
   process.stdout.write(
-    `\n${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n- ${env}; total ${totalS.toFixed(0)} s\n`,
+    `\n${table}\n\nNetwork calls by method (last repetition):\n${methodLines.join("\n")}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n- ${env}; total ${totalS.toFixed(0)} s\n`,
   );
   mkdirSync(path.join(ROOT, "bench"), { recursive: true });
   writeFileSync(

@@ -1,11 +1,31 @@
-// Profiles our client alone (run with node --cpu-prof): `node dist/profile.js <send|sync|group>`.
-// Prints the wall time of the profiled part; the .cpuprofile shows where it goes.
+// Profiles our client alone: `node dist/profile.js <send|group> [N] [out.cpuprofile]` (N: other
+// members of the group, default 60). Prints the wall time and calls of the measured part; with
+// an output file, writes a CPU profile of the measured part only (setup such as registering the
+// members is left out). `node scripts-top.mjs out.cpuprofile` prints where the time goes.
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { performance } from "node:perf_hooks";
 import { CountingNode } from "./harness.js";
 import { join, ours } from "./impls.js";
 import { TempDir } from "./peers.js";
 
 const what = process.argv[2] ?? "send";
+const n = Number(process.argv[3] ?? 60);
+const out = process.argv[4];
+const session = new Session();
+session.connect();
+const profiling = async <T>(run: () => Promise<T>): Promise<T> => {
+  if (out === undefined) return run();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  try {
+    return await run();
+  } finally {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(out, JSON.stringify(profile));
+  }
+};
+
 const node = await CountingNode.start();
 const dir = new TempDir();
 const impl = ours(node.url, dir);
@@ -14,23 +34,32 @@ try {
   const b = await impl.create();
   if (what === "group") {
     const pool: string[] = [];
-    for (let i = 0; i < 60; i++) pool.push((await impl.create()).inboxId);
-    const t0 = performance.now();
-    await a.createGroup(pool);
-    console.log(`group of 61: ${Math.round(performance.now() - t0)} ms`, node.take().byMethod);
+    for (let i = 0; i < n + 1; i++) pool.push((await impl.create()).inboxId);
+    node.take();
+    await profiling(async () => {
+      const t0 = performance.now();
+      const g = await a.createGroup(pool.slice(0, n));
+      console.log(`group of ${n + 1}: ${Math.round(performance.now() - t0)} ms`, node.take());
+      const t1 = performance.now();
+      await a.addMembers(g, [pool[n]!]);
+      console.log(`add one: ${Math.round(performance.now() - t1)} ms`, node.take());
+    });
   } else {
     const g = await a.createGroup([b.inboxId]);
     const theirs = await join(b, g.id);
     await a.send(g, "warm-up");
     node.take();
-    const t0 = performance.now();
-    for (let i = 0; i < 300; i++) await a.send(g, `m${i}`);
-    console.log(`send 300: ${Math.round(performance.now() - t0)} ms`, node.take().byMethod);
-    const t1 = performance.now();
-    await b.syncConv(theirs);
-    console.log(`sync 300: ${Math.round(performance.now() - t1)} ms`, node.take().byMethod);
+    await profiling(async () => {
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await a.send(g, `m${i}`);
+      console.log(`send ${n}: ${Math.round(performance.now() - t0)} ms`, node.take().byMethod);
+      const t1 = performance.now();
+      await b.syncConv(theirs);
+      console.log(`sync ${n}: ${Math.round(performance.now() - t1)} ms`, node.take().byMethod);
+    });
   }
 } finally {
+  session.disconnect();
   await node.node.stop();
   dir.remove();
 }

@@ -13,6 +13,8 @@ export interface Sample {
   values: number[];
   calls?: number[];
   bytes?: number[];
+  /** Network calls by method of the last repetition. */
+  methods?: Record<string, number>;
   note?: string;
 }
 
@@ -30,11 +32,13 @@ export async function register(ctx: Ctx, reps: number): Promise<Handle> {
   const calls: number[] = [];
   const bytes: number[] = [];
   let last: Handle | undefined;
+  let methods: Record<string, number> = {};
   for (let i = 0; i < reps; i++) {
     const m = await measure(ctx.node, () => ctx.impl.create());
     ms.push(m.ms);
     calls.push(m.calls);
     bytes.push(m.bytes);
+    methods = m.byMethod;
     last = m.value;
   }
   ctx.record({
@@ -44,6 +48,7 @@ export async function register(ctx: Ctx, reps: number): Promise<Handle> {
     values: ms,
     calls,
     bytes,
+    methods,
   });
   return last!;
 }
@@ -54,10 +59,12 @@ export async function createGroups(
   creator: Handle,
   size: number,
   reps: number,
+  scenario = `create a group with ${size} other members`,
 ): Promise<Conv> {
   const ms: number[] = [];
   const calls: number[] = [];
   const bytes: number[] = [];
+  let methods: Record<string, number> = {};
   let last: Conv | undefined;
   const members = ctx.pool.slice(0, size);
   for (let i = 0; i < reps; i++) {
@@ -65,19 +72,13 @@ export async function createGroups(
     ms.push(m.ms);
     calls.push(m.calls);
     bytes.push(m.bytes);
+    methods = m.byMethod;
     last = m.value;
     ctx.log(
       `  ${ctx.impl.name} group of ${size + 1}: ${Math.round(m.ms)} ms, ${m.calls} calls ${JSON.stringify(m.byMethod)}, ${m.bytes} B`,
     );
   }
-  ctx.record({
-    scenario: `create a group with ${size} other members`,
-    unit: "ms",
-    better: "lower",
-    values: ms,
-    calls,
-    bytes,
-  });
+  ctx.record({ scenario, unit: "ms", better: "lower", values: ms, calls, bytes, methods });
   return last!;
 }
 
@@ -85,12 +86,14 @@ export async function addOne(ctx: Ctx, creator: Handle, group: Conv, from: numbe
   const ms: number[] = [];
   const calls: number[] = [];
   const bytes: number[] = [];
+  let methods: Record<string, number> = {};
   for (let i = 0; i < reps; i++) {
     const id = ctx.pool[from + i]!;
     const m = await measure(ctx.node, () => creator.addMembers(group, [id]));
     ms.push(m.ms);
     calls.push(m.calls);
     bytes.push(m.bytes);
+    methods = m.byMethod;
   }
   ctx.record({
     scenario: `add one member to a ${from}-member group`,
@@ -99,6 +102,7 @@ export async function addOne(ctx: Ctx, creator: Handle, group: Conv, from: numbe
     values: ms,
     calls,
     bytes,
+    methods,
     note: "the group grows by one each repetition (101, 102, ... members)",
   });
 }
@@ -119,6 +123,8 @@ export async function sendAndSync(ctx: Ctx, count: number, reps: number): Promis
   const syncCalls: number[] = [];
   const syncBytes: number[] = [];
   let expected = await receiver.countTexts(theirs);
+  let sendMethods: Record<string, number> = {};
+  let syncMethods: Record<string, number> = {};
   for (let r = 0; r < reps; r++) {
     const m = await measure(ctx.node, async () => {
       for (let i = 0; i < count; i++) await sender.send(group, `message ${r}/${i}`);
@@ -130,6 +136,8 @@ export async function sendAndSync(ctx: Ctx, count: number, reps: number): Promis
     syncMs.push(s.ms);
     syncCalls.push(s.calls);
     syncBytes.push(s.bytes);
+    sendMethods = m.byMethod;
+    syncMethods = s.byMethod;
     expected += count;
     const got = await receiver.countTexts(theirs);
     if (got !== expected) {
@@ -148,7 +156,8 @@ export async function sendAndSync(ctx: Ctx, count: number, reps: number): Promis
     values: rate,
     calls: sendCalls,
     bytes: sendBytes,
-    note: "calls and bytes per message",
+    methods: sendMethods,
+    note: "calls and bytes per message (by method: all messages of the last run)",
   });
   ctx.record({
     scenario: `one member syncing ${count} new messages`,
@@ -157,6 +166,7 @@ export async function sendAndSync(ctx: Ctx, count: number, reps: number): Promis
     values: syncMs,
     calls: syncCalls,
     bytes: syncBytes,
+    methods: syncMethods,
   });
 }
 
@@ -171,11 +181,13 @@ export async function syncAll(ctx: Ctx, n: number, reps: number): Promise<Handle
   const idle: number[] = [];
   const idleCalls: number[] = [];
   const idleBytes: number[] = [];
+  let methods: Record<string, number> = {};
   for (let r = 0; r < reps; r++) {
     const m = await measure(ctx.node, () => member.syncAll());
     idle.push(m.ms);
     idleCalls.push(m.calls);
     idleBytes.push(m.bytes);
+    methods = m.byMethod;
   }
   ctx.record({
     scenario: `syncAll over ${n} conversations, nothing new`,
@@ -184,6 +196,7 @@ export async function syncAll(ctx: Ctx, n: number, reps: number): Promise<Handle
     values: idle,
     calls: idleCalls,
     bytes: idleBytes,
+    methods,
   });
   const busy: number[] = [];
   const busyCalls: number[] = [];
@@ -194,6 +207,7 @@ export async function syncAll(ctx: Ctx, n: number, reps: number): Promise<Handle
     busy.push(m.ms);
     busyCalls.push(m.calls);
     busyBytes.push(m.bytes);
+    methods = m.byMethod;
   }
   const last = await member.find(groups[n - 1]!.id);
   const texts = await member.countTexts(last);
@@ -206,6 +220,7 @@ export async function syncAll(ctx: Ctx, n: number, reps: number): Promise<Handle
     values: busy,
     calls: busyCalls,
     bytes: busyBytes,
+    methods,
   });
   return member;
 }

@@ -1,6 +1,8 @@
 // Network calls of our client per operation, counted at @x/node (issue 8): syncAll asks for the
 // newest message of every group in one call and syncs only the groups that have something new;
-// a send is one publish and one read back.
+// a send is one publish and one read back; a group creation or member addition is one
+// identity request per 50 inboxes, one key-package fetch, one publish, one read back and one
+// welcome request per 25 MiB (libxmtp 1.5.4 makes 6 calls for 10 members and 8 for 100).
 import { type RunningNode, startNode } from "@x/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TempDir } from "./test-utils/libxmtp.js";
@@ -75,4 +77,44 @@ describe("network calls of our client", () => {
     const theirs = (await bob.client.conversations.getConversationById(group.id))!;
     expect(await ourTexts(theirs)).toEqual(["first", "second"]);
   });
+
+  it("creating a group with N members costs no more calls than libxmtp 1.5.4 (6 for 10, 8 for 100)", async () => {
+    // libxmtp 1.5.4, counted at this node by tooling/bench: 10 members {GetIdentityUpdates 1,
+    // FetchKeyPackages 2, SendGroupMessages 1, QueryGroupMessages 1, SendWelcomeMessages 1}.
+    // Ours: identity updates in chunks of 50 inboxes, one FetchKeyPackages for all
+    // installations, one publish and one read back, welcomes by 25 MiB chunks.
+    const others = await Promise.all(Array.from({ length: 60 }, () => ourPeer(node.url, dir)));
+    try {
+      const ids = others.map((p) => p.client.inboxId);
+      for (const n of [10, 60]) {
+        const byMethod = await counted(() =>
+          alice.client.conversations.createGroup(ids.slice(0, n)),
+        );
+        expect(byMethod).toEqual({
+          GetIdentityUpdates: Math.ceil((n + 1) / 50),
+          FetchKeyPackages: 1,
+          SendGroupMessages: 1,
+          QueryGroupMessages: 1,
+          SendWelcomeMessages: 1,
+        });
+      }
+      // The members really joined: the last one reads the group from its welcome.
+      const last = others[59]!;
+      await last.client.conversations.sync();
+      const joined = await last.client.conversations.listGroups();
+      expect(joined).toHaveLength(1);
+      expect(await joined[0]!.members()).toHaveLength(61);
+      // Adding one member to the 61-member group: 2 identity chunks, one of each other call.
+      const group = (await alice.client.conversations.getConversationById(joined[0]!.id))!;
+      expect(await counted(() => group.addMembers([bob.client.inboxId]))).toEqual({
+        GetIdentityUpdates: 2,
+        FetchKeyPackages: 1,
+        SendGroupMessages: 1,
+        QueryGroupMessages: 1,
+        SendWelcomeMessages: 1,
+      });
+    } finally {
+      await Promise.all(others.map((p) => p.db.close()));
+    }
+  }, 180_000);
 });

@@ -8,20 +8,12 @@ import {
   type Peer154,
   peer154,
   peer191,
+  type SdkConversation,
   TempDir,
   textContent,
   texts154,
+  texts191,
 } from "./test-utils/libxmtp.js";
-
-type SdkConversation = NonNullable<
-  Awaited<ReturnType<SdkClient["conversations"]["getConversationById"]>>
->;
-
-async function texts191(conversation: SdkConversation): Promise<string[]> {
-  await conversation.sync();
-  const messages = await conversation.messages();
-  return messages.filter((m) => m.contentType?.typeId === "text").map((m) => String(m.content));
-}
 
 describe("libxmtp 1.5.4 and 1.9.1 through @x/node", () => {
   const dir = new TempDir();

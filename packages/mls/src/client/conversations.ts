@@ -406,6 +406,13 @@ export class Conversations {
   ): Promise<void> {
     const inboxes = Object.keys(ext.membership.members);
     await this.ctx.identities.refresh(inboxes);
+    await this.ctx.identities.batch(() => this.checkLeaves(state, ext));
+  }
+
+  private async checkLeaves(
+    state: Parameters<typeof groupMembers>[0],
+    ext: ReturnType<typeof readGroupExtensions>,
+  ): Promise<void> {
     for (const leaf of groupMembers(state)) {
       const inbox = leaf.inboxId;
       const seq = inbox === undefined ? undefined : ext.membership.members[inbox];

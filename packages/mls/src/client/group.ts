@@ -627,8 +627,14 @@ export class Group {
   private async driveCommit(intentId: number, data: CommitIntentData): Promise<void> {
     const intent = { id: intentId };
     let lastError: unknown;
+    // As libxmtp: stage on the state we hold and publish, then read back. A commit that lost its
+    // epoch to another one is noticed in that read (processOwn) and rebuilt on the new state, so
+    // a separate read before staging would only cost a call. We read first only when the last
+    // attempt could not publish (and so did not read back).
+    let readFirst = false;
     for (let attempt = 0; attempt < MAX_PUBLISH_ATTEMPTS; attempt++) {
-      await this.receive();
+      if (readFirst) await this.receive();
+      readFirst = false;
       const state = await this.state();
       let staged: StagedCommit | undefined;
       try {
@@ -667,6 +673,7 @@ export class Group {
       } catch (e) {
         lastError = e;
         await this.ctx.db.intents.setToPublish(intent.id);
+        readFirst = true;
         continue;
       }
       await this.receive();

@@ -5,13 +5,19 @@ import { type ClientDatabase, IdentifierKind as DbIdentifierKind } from "@x/db";
 import {
   type AssociationState,
   applyUpdate,
+  associationStateFromProto,
+  associationStateToProto,
   decodeIdentityUpdate,
   type Identifier,
   type SmartContractSignatureVerifier,
   verifyIdentityUpdate,
 } from "@x/id";
-import { toBinary } from "@x/proto";
-import { IdentifierKind, IdentityUpdateSchema } from "@x/proto/identity/associations";
+import { fromBinary, toBinary } from "@x/proto";
+import {
+  AssociationStateSchema,
+  IdentifierKind,
+  IdentityUpdateSchema,
+} from "@x/proto/identity/associations";
 import { ClientError, errorText } from "./errors.js";
 
 /** An inbox's state and the sequence id of the last update it includes. */
@@ -51,6 +57,10 @@ export class IdentityUpdates {
     }
     this.#verified.set(key, state);
   }
+
+  /** Verified states not yet written to the database (see `batch`). */
+  #unsaved: { inboxId: string; sequenceId: bigint; state: AssociationState }[] = [];
+  #batches = 0;
 
   constructor(
     private readonly api: XmtpApi,
@@ -96,7 +106,8 @@ export class IdentityUpdates {
         `no identity updates are known for inbox ${inboxId}; it is not registered on this network`,
       );
     }
-    // Start from the longest prefix of the log verified before (updates are append-only).
+    // Start from the longest prefix of the log verified before (updates are append-only): in
+    // memory, else the state this database stored when it verified the whole log.
     let start = 0;
     let state: AssociationState | undefined;
     for (let i = records.length - 1; i >= 0; i--) {
@@ -107,6 +118,16 @@ export class IdentityUpdates {
         break;
       }
     }
+    const lastSeq = records.at(-1)!.sequenceId;
+    if (start < records.length) {
+      const stored = await this.storedState(inboxId, lastSeq);
+      if (stored !== undefined) {
+        state = stored;
+        start = records.length;
+        this.#remember(verifiedKey(inboxId, lastSeq, records.length - 1), stored);
+      }
+    }
+    const verifiedAny = start < records.length;
     try {
       for (const [i, r] of records.entries()) {
         if (i < start) continue;
@@ -130,15 +151,64 @@ export class IdentityUpdates {
         `the identity log of inbox ${inboxId} builds another inbox`,
       );
     }
-    return { inboxId, sequenceId: records.at(-1)!.sequenceId, state };
+    // Persisted, so a reopened client does not verify this log again (libxmtp's
+    // association_state table).
+    if (verifiedAny) {
+      this.#unsaved.push({ inboxId, sequenceId: lastSeq, state });
+      if (this.#batches === 0) await this.#save();
+    }
+    return { inboxId, sequenceId: lastSeq, state };
+  }
+
+  /**
+   * Runs `fn` (which asks for many states) and stores the states it verified in one transaction
+   * at the end, instead of one write per inbox.
+   */
+  async batch<T>(fn: () => Promise<T>): Promise<T> {
+    this.#batches++;
+    try {
+      return await fn();
+    } finally {
+      this.#batches--;
+      if (this.#batches === 0) await this.#save();
+    }
+  }
+
+  async #save(): Promise<void> {
+    const states = this.#unsaved;
+    if (states.length === 0) return;
+    this.#unsaved = [];
+    await this.db.transaction(async (tx) => {
+      for (const s of states) {
+        const bytes = toBinary(AssociationStateSchema, associationStateToProto(s.state));
+        await tx.associationStates.put(s.inboxId, s.sequenceId, bytes);
+      }
+    });
+  }
+
+  /** A state stored by an earlier verification; an unreadable one counts as absent. */
+  private async storedState(
+    inboxId: string,
+    sequenceId: bigint,
+  ): Promise<AssociationState | undefined> {
+    const bytes = await this.db.associationStates.get(inboxId, sequenceId);
+    if (bytes === undefined) return undefined;
+    try {
+      const state = associationStateFromProto(fromBinary(AssociationStateSchema, bytes));
+      return state.inboxId === inboxId ? state : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Latest states of several inboxes, refreshed from the network. */
   async latest(inboxIds: readonly string[]): Promise<Map<string, InboxState>> {
     await this.refresh(inboxIds);
-    const out = new Map<string, InboxState>();
-    for (const id of new Set(inboxIds)) out.set(id, await this.stateOf(id));
-    return out;
+    return this.batch(async () => {
+      const out = new Map<string, InboxState>();
+      for (const id of new Set(inboxIds)) out.set(id, await this.stateOf(id));
+      return out;
+    });
   }
 
   /**

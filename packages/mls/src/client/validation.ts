@@ -194,21 +194,23 @@ export async function validateCommit(
   const changed = [...md.addedInboxes, ...md.updatedInboxes];
   await identities.refresh(changed);
   const expected = new Map<string, Set<string>>();
-  for (const inbox of changed) {
-    const seq = after.membership.members[inbox] ?? 0n;
-    let ids: Uint8Array[] = [];
-    if (seq > 0n) {
-      try {
-        ids = (await identities.stateOf(inbox, seq)).state.installationIds();
-      } catch (e) {
-        throw new CommitValidationError(
-          `the identity of inbox ${inbox} at sequence ${seq} is not valid: ${errorText(e)}`,
-          { cause: e },
-        );
+  await identities.batch(async () => {
+    for (const inbox of changed) {
+      const seq = after.membership.members[inbox] ?? 0n;
+      let ids: Uint8Array[] = [];
+      if (seq > 0n) {
+        try {
+          ids = (await identities.stateOf(inbox, seq)).state.installationIds();
+        } catch (e) {
+          throw new CommitValidationError(
+            `the identity of inbox ${inbox} at sequence ${seq} is not valid: ${errorText(e)}`,
+            { cause: e },
+          );
+        }
       }
+      expected.set(inbox, new Set(ids.map(toHex)));
     }
-    expected.set(inbox, new Set(ids.map(toHex)));
-  }
+  });
   const failed = new Set(after.membership.failedInstallations.map(toHex));
   const readded = new Set(
     diff.removedInstallations

@@ -1,14 +1,31 @@
-// The two TLS presentation-language pieces XMTP's extensions need on top of ts-mls:
-// MLS variable-length integers (RFC 9420 §2.1.2, QUIC-style, at most 30 bits) and opaque<V>.
+// The two TLS presentation-language pieces XMTP's extensions need on top of ts-mls: MLS
+// variable-length integers (RFC 9420 §2.1.2, QUIC-style, at most 30 bits) and opaque<V>. The
+// codec is @x/crypto's; these wrappers keep the engine's contract: RangeError for a value that
+// does not fit, undefined for bytes that do not parse.
+import {
+  encodeOpaque as cryptoEncodeOpaque,
+  encodeVarint as cryptoEncodeVarint,
+  isTlsDecodeError,
+  TlsReader,
+} from "@x/crypto";
 
 /** Encodes `n` as an MLS variable-length integer (1, 2 or 4 bytes). */
 export function encodeVarint(n: number): Uint8Array {
-  if (!Number.isInteger(n) || n < 0 || n > 0x3fffffff) {
-    throw new RangeError(`varint out of range: ${n}`);
+  try {
+    return cryptoEncodeVarint(n);
+  } catch (cause) {
+    throw new RangeError(`varint out of range: ${n}`, { cause });
   }
-  if (n < 0x40) return Uint8Array.of(n);
-  if (n < 0x4000) return Uint8Array.of(0x40 | (n >> 8), n & 0xff);
-  return Uint8Array.of(0x80 | (n >>> 24), (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
+}
+
+/** Runs `read` over `bytes` from `offset`; undefined when the bytes do not parse. */
+function tryRead<T>(bytes: Uint8Array, offset: number, read: (r: TlsReader) => T): T | undefined {
+  try {
+    return read(new TlsReader(bytes.subarray(offset)));
+  } catch (e) {
+    if (isTlsDecodeError(e)) return undefined;
+    throw e;
+  }
 }
 
 /**
@@ -20,25 +37,16 @@ export function decodeVarint(
   bytes: Uint8Array,
   offset = 0,
 ): { value: number; length: number } | undefined {
-  const first = bytes[offset];
-  if (first === undefined) return undefined;
-  const prefix = first >> 6;
-  if (prefix === 3) return undefined;
-  const length = 1 << prefix;
-  if (offset + length > bytes.length) return undefined;
-  let value = first & 0x3f;
-  for (let i = 1; i < length; i++) value = value * 256 + (bytes[offset + i] as number);
-  const minimal = length === 1 || (length === 2 ? value >= 0x40 : value >= 0x4000);
-  return minimal ? { value, length } : undefined;
+  return tryRead(bytes, offset, (r) => ({ value: r.varint(), length: r.offset }));
 }
 
 /** TLS `opaque data<V>`: a variable-length integer length prefix, then the bytes. */
 export function encodeOpaque(data: Uint8Array): Uint8Array {
-  const prefix = encodeVarint(data.length);
-  const out = new Uint8Array(prefix.length + data.length);
-  out.set(prefix, 0);
-  out.set(data, prefix.length);
-  return out;
+  try {
+    return cryptoEncodeOpaque(data);
+  } catch (cause) {
+    throw new RangeError(`opaque<V> too long: ${data.length} bytes`, { cause });
+  }
 }
 
 /**
@@ -49,18 +57,16 @@ export function decodeOpaque(
   bytes: Uint8Array,
   offset = 0,
 ): { data: Uint8Array; next: number } | undefined {
-  const len = decodeVarint(bytes, offset);
-  if (len === undefined) return undefined;
-  const start = offset + len.length;
-  const end = start + len.value;
-  if (end > bytes.length) return undefined;
-  return { data: bytes.slice(start, end), next: end };
+  return tryRead(bytes, offset, (r) => ({ data: r.opaque().slice(), next: offset + r.offset }));
 }
 
 /** Reads exactly one `opaque data<V>` spanning all of `bytes`, or undefined. */
 export function decodeOpaqueExact(bytes: Uint8Array): Uint8Array | undefined {
-  const r = decodeOpaque(bytes, 0);
-  return r !== undefined && r.next === bytes.length ? r.data : undefined;
+  return tryRead(bytes, 0, (r) => {
+    const data = r.opaque().slice();
+    r.end("opaque<V>");
+    return data;
+  });
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {

@@ -1,24 +1,15 @@
 // Serializes (and signs) key packages for tests, so a test can change one field of a real
 // libxmtp key package and sign it again with its own installation key.
-import { ed25519PublicKey, ed25519Sign } from "@x/crypto";
+import {
+  concatBytes as concat,
+  ed25519PublicKey,
+  ed25519Sign,
+  encodeU16 as u16,
+  encodeU64 as u64,
+} from "@x/crypto";
 import { type Extension, type ParsedKeyPackage, signContent } from "../mls/key-package.js";
 import { encodeOpaque } from "../mls/tls.js";
 
-const u16 = (n: number) => Uint8Array.of(n >> 8, n & 0xff);
-const u64 = (n: bigint) => {
-  const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigUint64(0, n);
-  return out;
-};
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
 const u16s = (xs: number[]) => encodeOpaque(concat(...xs.map(u16)));
 const exts = (xs: Extension[]) =>
   encodeOpaque(concat(...xs.map((e) => concat(u16(e.type), encodeOpaque(e.data)))));

@@ -1,21 +1,6 @@
 // Hand-built MLS messages for tests: framing only (the node reads no further).
+import { concatBytes as concat, encodeU16 as u16, encodeU64 as u64 } from "@x/crypto";
 import { encodeOpaque } from "../mls/tls.js";
-
-const u16 = (n: number) => Uint8Array.of(n >> 8, n & 0xff);
-const u64 = (n: bigint) => {
-  const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigUint64(0, n);
-  return out;
-};
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
 
 /** An MLSMessage holding a PrivateMessage (content type 1 application, 2 proposal, 3 commit). */
 export function privateMessage(

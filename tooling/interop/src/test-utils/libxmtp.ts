@@ -101,6 +101,17 @@ export async function texts154(conversation: bindings154.Conversation): Promise<
 
 // --- libxmtp 1.9.1 (@xmtp/node-sdk 5.5.0) ---
 
+export type SdkConversation = NonNullable<
+  Awaited<ReturnType<SdkClient["conversations"]["getConversationById"]>>
+>;
+
+/** Syncs a 1.9.1 conversation and returns the texts of its application messages, oldest first. */
+export async function texts191(conversation: SdkConversation): Promise<string[]> {
+  await conversation.sync();
+  const messages = await conversation.messages();
+  return messages.filter((m) => m.contentType?.typeId === "text").map((m) => String(m.content));
+}
+
 /**
  * node-sdk resolves the inbox id at Client.create from its "local" URL, ignoring apiUrl. Point
  * that URL at the test's node so every call reaches the node on its ephemeral port.

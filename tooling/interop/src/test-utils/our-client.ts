@@ -21,10 +21,10 @@ export async function ourPeer(
   url: string,
   dir: TempDir,
   wallet = randomWallet(),
+  /** An existing database file to reopen (default: a new file in `dir`). */
+  path = dir.file(`ours-${counter++}-${wallet.identifier.identifier}.sqlite`),
 ): Promise<OurPeer> {
-  const db = await openSqlite({
-    path: dir.file(`ours-${counter++}-${wallet.identifier.identifier}.sqlite`),
-  });
+  const db = await openSqlite({ path });
   const skipped: unknown[] = [];
   const client = await Client.create(privateKeyToAccount(wallet.privateKey), {
     api: createGrpcApiClient({ url, appVersion: "interop-ours" }),
