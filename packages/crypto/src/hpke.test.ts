@@ -1,6 +1,5 @@
 import { Chacha20Poly1305 } from "@hpke/chacha20poly1305";
-import { CipherSuite } from "@hpke/core";
-import { HkdfSha256 } from "@hpke/dhkem-x25519";
+import { CipherSuite, HkdfSha256 } from "@hpke/core";
 import { decodeMessage } from "@x/proto";
 import { SendWelcomeMessagesRequestSchema } from "@x/proto/mls/api/v1";
 import { describe, expect, it } from "vitest";

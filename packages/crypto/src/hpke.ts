@@ -6,7 +6,7 @@
 import { Chacha20Poly1305 } from "@hpke/chacha20poly1305";
 import type { KemInterface } from "@hpke/common";
 // @hpke/core's DHKEM(X25519) runs X25519 through WebCrypto (native in Node 20 and browsers),
-// several times faster than the pure-JS one of @hpke/dhkem-x25519; the bytes are the same.
+// several times faster than a pure-JS X25519; the bytes are the same.
 import { CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from "@hpke/core";
 import { assertBytes, CryptoError } from "./errors.js";
 import { decodeHpkeCiphertext, encodeHpkeCiphertext, encryptContextInfo } from "./tls-codec.js";
