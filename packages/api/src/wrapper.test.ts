@@ -36,6 +36,25 @@ describe("XmtpApi paging", () => {
     ]);
   });
 
+  it("pages an installation's welcomes the same way", async () => {
+    const client = new FakeClient();
+    const key = Uint8Array.of(7, 7);
+    client.addWelcomes(key, 130);
+    client.addWelcomes(Uint8Array.of(8), 3);
+    const welcomes = await api(client).queryWelcomeMessages(key, { cursor: 5n });
+    expect(welcomes.map((m) => m.version.value!.id)).toEqual(
+      Array.from({ length: 125 }, (_, i) => BigInt(i + 6)),
+    );
+    expect(
+      client
+        .callsTo("queryWelcomeMessages")
+        .map((r) => [r.pagingInfo!.direction, r.pagingInfo!.limit, r.pagingInfo!.idCursor]),
+    ).toEqual([
+      [SortDirection.ASCENDING, 100, 5n],
+      [SortDirection.ASCENDING, 100, 105n],
+    ]);
+  });
+
   it("asks once more after an exactly full page and stops on the empty one", async () => {
     const client = new FakeClient();
     client.addGroupMessages(G, 40);

@@ -173,20 +173,38 @@ export class XmtpApi {
   // --- queries ---
 
   /** Pages of a group's messages after the cursor, ascending, until the last page. */
-  async *groupMessagePages(
+  groupMessagePages(
     groupId: Uint8Array,
     options: QueryOptions = {},
   ): AsyncGenerator<GroupMessage[]> {
+    return this.pages(options, (pagingInfo) =>
+      this.client.queryGroupMessages(
+        create(QueryGroupMessagesRequestSchema, { groupId, pagingInfo }),
+        options,
+      ),
+    );
+  }
+
+  /**
+   * Ascending pages from `options.cursor` (exclusive), stopping after a short page or when the
+   * node says there is no more (id_cursor 0), as libxmtp pages.
+   */
+  private async *pages<T extends GroupMessage | WelcomeMessage>(
+    options: QueryOptions,
+    query: (pagingInfo: {
+      direction: SortDirection;
+      limit: number;
+      idCursor: bigint;
+    }) => Promise<{ messages: T[]; pagingInfo?: { idCursor: bigint } }>,
+  ): AsyncGenerator<T[]> {
     let cursor = options.cursor ?? 0n;
     for (;;) {
-      const request = create(QueryGroupMessagesRequestSchema, {
-        groupId,
-        pagingInfo: { direction: SortDirection.ASCENDING, limit: this.pageSize, idCursor: cursor },
-      });
-      const res = await this.retry(
-        () => this.client.queryGroupMessages(request, options),
-        options.signal,
-      );
+      const pagingInfo = {
+        direction: SortDirection.ASCENDING,
+        limit: this.pageSize,
+        idCursor: cursor,
+      };
+      const res = await this.retry(() => query(pagingInfo), options.signal);
       if (res.messages.length > 0) yield res.messages;
       const last = res.messages.at(-1);
       if (!last || res.messages.length < this.pageSize || (res.pagingInfo?.idCursor ?? 0n) === 0n)
@@ -221,26 +239,17 @@ export class XmtpApi {
     return res.messages[0];
   }
 
-  async *welcomeMessagePages(
+  /** Pages of an installation's welcomes (and welcome pointers) after the cursor, ascending. */
+  welcomeMessagePages(
     installationKey: Uint8Array,
     options: QueryOptions = {},
   ): AsyncGenerator<WelcomeMessage[]> {
-    let cursor = options.cursor ?? 0n;
-    for (;;) {
-      const request = create(QueryWelcomeMessagesRequestSchema, {
-        installationKey,
-        pagingInfo: { direction: SortDirection.ASCENDING, limit: this.pageSize, idCursor: cursor },
-      });
-      const res = await this.retry(
-        () => this.client.queryWelcomeMessages(request, options),
-        options.signal,
-      );
-      if (res.messages.length > 0) yield res.messages;
-      const last = res.messages.at(-1);
-      if (!last || res.messages.length < this.pageSize || (res.pagingInfo?.idCursor ?? 0n) === 0n)
-        return;
-      cursor = idOf(last);
-    }
+    return this.pages(options, (pagingInfo) =>
+      this.client.queryWelcomeMessages(
+        create(QueryWelcomeMessagesRequestSchema, { installationKey, pagingInfo }),
+        options,
+      ),
+    );
   }
 
   /** Every welcome (or welcome pointer) for an installation key after the cursor, ascending. */

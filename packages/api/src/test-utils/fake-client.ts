@@ -16,6 +16,7 @@ import {
   QueryWelcomeMessagesResponseSchema,
   SortDirection,
   type WelcomeMessage,
+  WelcomeMessageSchema,
 } from "@x/proto/mls/api/v1";
 import type { XmtpApiClient } from "../client.js";
 
@@ -40,6 +41,17 @@ export class FakeClient implements XmtpApiClient {
       this.groupMessages.push(
         create(GroupMessageSchema, {
           version: { case: "v1", value: { id, groupId, data: Uint8Array.of(i & 0xff) } },
+        }),
+      );
+    }
+  }
+
+  addWelcomes(installationKey: Uint8Array, count: number): void {
+    for (let i = 0; i < count; i++) {
+      const id = BigInt(this.welcomes.length + 1);
+      this.welcomes.push(
+        create(WelcomeMessageSchema, {
+          version: { case: "v1", value: { id, installationKey, data: Uint8Array.of(i & 0xff) } },
         }),
       );
     }
@@ -100,7 +112,23 @@ export class FakeClient implements XmtpApiClient {
   }
   async queryWelcomeMessages(request: RequestOf<"queryWelcomeMessages">) {
     await this.record("queryWelcomeMessages", request);
-    return create(QueryWelcomeMessagesResponseSchema, { messages: this.welcomes });
+    const p = request.pagingInfo;
+    const limit = p && p.limit > 0 && p.limit <= 100 ? p.limit : 100;
+    const cursor: bigint = p?.idCursor ?? 0n;
+    const rows = this.welcomes
+      .filter((m) =>
+        Buffer.from(m.version.value!.installationKey).equals(Buffer.from(request.installationKey)),
+      )
+      .filter((m) => m.version.value!.id > cursor)
+      .slice(0, limit);
+    return create(QueryWelcomeMessagesResponseSchema, {
+      messages: rows,
+      pagingInfo: {
+        direction: p?.direction,
+        limit,
+        idCursor: rows.length === limit ? rows.at(-1)!.version.value!.id : 0n,
+      },
+    });
   }
   async batchPublishCommitLog(request: RequestOf<"batchPublishCommitLog">) {
     await this.record("batchPublishCommitLog", request);
