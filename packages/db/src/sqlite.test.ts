@@ -121,13 +121,35 @@ describe("encryption at rest", () => {
 });
 
 describe("connection settings", () => {
-  it("uses WAL, the busy timeout and full sync on files", async () => {
-    const db = await openSqlite({ path: file(), busyTimeoutMs: 1234 });
-    const pragma = async (name: string) =>
+  it("uses WAL, the busy timeout and normal sync on files (full on request)", async () => {
+    const pragmaOf = (db: XmtpDatabase) => async (name: string) =>
       Object.values((await sql.raw(`pragma ${name}`).execute(db.kysely)).rows[0] as object)[0];
+    const db = await openSqlite({ path: file(), busyTimeoutMs: 1234 });
+    const pragma = pragmaOf(db);
     expect(await pragma("journal_mode")).toBe("wal");
     expect(await pragma("busy_timeout")).toBe(1234n);
-    expect(await pragma("synchronous")).toBe(2n); // FULL
+    expect(await pragma("synchronous")).toBe(1n); // NORMAL, as libxmtp
+    await db.close();
+    const full = await openSqlite({ path: file(), synchronous: "full" });
+    expect(await pragmaOf(full)("synchronous")).toBe(2n);
+    await full.close();
+  });
+
+  it("reuses compiled statements without serving stale results", async () => {
+    const db = await openSqlite({ path: ":memory:" });
+    const count = async () =>
+      (await sql<{ n: bigint }>`select count(*) as n from consent_records`.execute(db.kysely))
+        .rows[0]?.n;
+    expect(await count()).toBe(0n);
+    for (let i = 0; i < 300; i++) {
+      // 300 distinct statements: more than are kept, so old ones are dropped and made again.
+      await sql
+        .raw(
+          `insert into consent_records (entity_type, state, entity, consented_at_ns) values (1, 1, 'e${i}', ${i})`,
+        )
+        .execute(db.kysely);
+      expect(await count()).toBe(BigInt(i + 1));
+    }
     await db.close();
   });
 

@@ -1,7 +1,9 @@
-// One @x/node for the whole run, with a call counter, and `measure` to time one operation and
-// count the network calls and request bytes it caused at the node.
+// One @x/node for the whole run, in a child process (node-process.ts), with a call counter, and
+// `measure` to time one operation and count the network calls and request bytes it caused.
+import { type ChildProcess, fork } from "node:child_process";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { type RunningNode, startNode } from "@x/node";
+import { fileURLToPath } from "node:url";
 
 export interface Counts {
   calls: number;
@@ -9,37 +11,45 @@ export interface Counts {
   byMethod: Record<string, number>;
 }
 
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
 export class CountingNode {
-  private counts: Counts = { calls: 0, bytes: 0, byMethod: {} };
-  private constructor(readonly node: RunningNode) {}
+  private waiting: ((c: Counts) => void)[] = [];
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {
+    child.on("message", (m: { counts?: Counts }) => {
+      if (m.counts !== undefined) this.waiting.shift()?.(m.counts);
+    });
+  }
 
   static async start(): Promise<CountingNode> {
-    let self: CountingNode | undefined;
-    const node = await startNode({
-      port: 0,
-      webPort: null,
-      db: ":memory:",
-      onCall: (method, bytes) => self?.record(method, bytes),
+    const child = fork(path.join(HERE, "node-process.js"), [], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
-    self = new CountingNode(node);
-    return self;
+    const url = await new Promise<string>((resolve, reject) => {
+      child.once("message", (m: { url?: string }) =>
+        m.url === undefined ? reject(new Error("node process: no url")) : resolve(m.url),
+      );
+      child.once("exit", (code) => reject(new Error(`node process exited (${code})`)));
+    });
+    return new CountingNode(child, url);
   }
 
-  get url(): string {
-    return this.node.url;
+  /** Counts since the last reset, and resets. Calls are counted when the node receives them. */
+  take(): Promise<Counts> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.child.send("take");
+    });
   }
 
-  private record(method: string, bytes: number): void {
-    this.counts.calls++;
-    this.counts.bytes += bytes;
-    this.counts.byMethod[method] = (this.counts.byMethod[method] ?? 0) + 1;
-  }
-
-  /** Counts since the last reset, and resets. */
-  take(): Counts {
-    const c = this.counts;
-    this.counts = { calls: 0, bytes: 0, byMethod: {} };
-    return c;
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once("exit", resolve));
+    this.child.send("stop");
+    await exited;
   }
 }
 
@@ -49,9 +59,9 @@ export interface Measured<T> extends Counts {
 }
 
 export async function measure<T>(node: CountingNode, fn: () => Promise<T>): Promise<Measured<T>> {
-  node.take();
+  await node.take();
   const t0 = performance.now();
   const value = await fn();
   const ms = performance.now() - t0;
-  return { ms, value, ...node.take() };
+  return { ms, value, ...(await node.take()) };
 }

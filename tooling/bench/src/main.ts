@@ -1,5 +1,5 @@
 // `pnpm bench`: every scenario of issue 8 with our client and, where libxmtp can do the same
-// work, with libxmtp 1.5.4 and/or 1.9.1, against one @x/node in this process. Prints one table
+// work, with libxmtp 1.5.4 and/or 1.9.1, against one @x/node in a child process. Prints one table
 // and writes bench/results.json at the repository root.
 //   node dist/main.js [--quick]
 //     [--only=register,groups,pointers,send,syncall,stream,process,size]
@@ -146,7 +146,7 @@ async function main() {
         const rss: number[] = [];
         let convs = 0;
         for (let i = 0; i < reps(5, 1); i++) {
-          // Async: the node under test runs in this process and must keep serving.
+          // Async: keeps this process responsive while the child runs.
           const { stdout: out } = await promisify(execFile)(
             process.execPath,
             [
@@ -182,7 +182,7 @@ async function main() {
       }
     }
   } finally {
-    await node.node.stop();
+    await node.stop();
   }
 
   let size: ReturnType<typeof installedSizes> | undefined;
