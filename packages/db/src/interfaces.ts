@@ -109,6 +109,8 @@ export interface IntentStore {
   get(id: number): Promise<StoredIntent | undefined>;
   /** A group's intents in the given states, oldest first. */
   find(groupId: Uint8Array, states: readonly IntentState[]): Promise<StoredIntent[]>;
+  /** The ids of the groups that have intents in the given states (one query for all groups). */
+  groupsWithIntents(states: readonly IntentState[]): Promise<Uint8Array[]>;
   findByPayloadHash(payloadHash: Uint8Array): Promise<StoredIntent | undefined>;
   /** ToPublish -> Published, with what was published. */
   setPublished(id: number, data: IntentPublishData): Promise<void>;
@@ -125,6 +127,12 @@ export interface IntentStore {
 export interface CursorStore {
   /** 0n when nothing was processed yet. */
   get(entityId: Uint8Array, kind: CursorKind, originatorId: number): Promise<bigint>;
+  /** `get` for many entities in one query: one cursor per entity id, in their order. */
+  getMany(
+    entityIds: readonly Uint8Array[],
+    kind: CursorKind,
+    originatorId: number,
+  ): Promise<bigint[]>;
   /** Every originator's cursor for the entity and kind. */
   getAll(entityId: Uint8Array, kind: CursorKind): Promise<Map<number, bigint>>;
   /** Sets the cursor (forwards or backwards). */

@@ -1,4 +1,4 @@
-// Profiles our client alone: `[WARM=1] node dist/profile.js <send|group> [N] [out.cpuprofile]` (N: other
+// Profiles our client alone: `[WARM=1] node dist/profile.js <send|group|add|syncall> [N] [out.cpuprofile]` (N: other
 // members of the group, default 60). Prints the wall time and calls of the measured part; with
 // an output file, writes a CPU profile of the measured part only (setup such as registering the
 // members is left out). `node scripts-top.mjs out.cpuprofile` prints where the time goes.
@@ -32,7 +32,34 @@ const impl = ours(node.url, dir);
 try {
   const a = await impl.create();
   const b = await impl.create();
-  if (what === "group") {
+  if (what === "syncall") {
+    // b in N groups: syncAll with nothing new (10 times), then with one new message in each.
+    const groups: Awaited<ReturnType<typeof a.createGroup>>[] = [];
+    for (let i = 0; i < n; i++) groups.push(await a.createGroup([b.inboxId]));
+    await b.syncAll();
+    await b.syncAll();
+    await node.take();
+    await profiling(async () => {
+      const t0 = performance.now();
+      for (let i = 0; i < 10; i++) await b.syncAll();
+      console.log(`syncAll x10, nothing new: ${Math.round(performance.now() - t0)} ms`);
+      for (const g of groups) await a.send(g, "news");
+      const t1 = performance.now();
+      await b.syncAll();
+      console.log(`syncAll, one new in each: ${Math.round(performance.now() - t1)} ms`);
+    });
+  } else if (what === "add") {
+    // Adding one member to a group of N+1 (the group is made outside the profile).
+    const pool: string[] = [];
+    for (let i = 0; i < n + 1; i++) pool.push((await impl.create()).inboxId);
+    const g = await a.createGroup(pool.slice(0, n));
+    await node.take();
+    await profiling(async () => {
+      const t0 = performance.now();
+      await a.addMembers(g, [pool[n]!]);
+      console.log(`add one: ${Math.round(performance.now() - t0)} ms`, await node.take());
+    });
+  } else if (what === "group") {
     const pool: string[] = [];
     for (let i = 0; i < n + 1; i++) pool.push((await impl.create()).inboxId);
     // WARM=1: verify the members' identities before the measured part, as in the benchmark's

@@ -20,7 +20,7 @@ const run = promisify(execFile);
 const script = fileURLToPath(new URL("./test-utils/crash-client.mjs", import.meta.url));
 
 interface Crash {
-  method: "sendGroupMessages" | "sendWelcomeMessages";
+  method: "sendGroupMessages" | "sendWelcomeMessages" | "transaction";
   call: number;
   when: "before" | "after";
 }
@@ -152,6 +152,25 @@ describe("our client: intents survive a crash (child process killed, restarted o
       expect([...b.skipped, ...c.skipped]).toEqual([]);
     });
   }
+  for (const when of ["before", "after"] as const) {
+    it(`a sync killed ${when} committing a batch of messages keeps whole batches only`, async () => {
+      const { child, groupId, gb } = await crashingClient();
+      const texts = Array.from({ length: 250 }, (_, i) => `batch ${i}`);
+      for (const t of texts) await gb.sendText(t);
+      // The action's transactions: b's key-update commit (its first send rotates its key), then
+      // runs of up to 100 messages each. Killed at the third: the second run of 100.
+      const crash: Crash = { method: "transaction", call: 3, when };
+      expect(await child({ action: "sync", groupId }, crash)).toBeUndefined();
+      const kept = (await child({ action: "read", groupId }))!;
+      expect(kept.texts!.map((t) => t.text)).toEqual(texts.slice(0, when === "before" ? 100 : 200));
+
+      const resumed = (await child({ action: "sync", groupId }))!;
+      expect(resumed.texts!.map((t) => t.text)).toEqual(texts);
+      expect(resumed.epoch).toBe(String(await gb.epoch()));
+      expect(b.skipped).toEqual([]);
+    });
+  }
+
   it("retries welcomes and messages whose API call failed, on the next sync", async () => {
     const grpc = createGrpcApiClient({ url: node.url });
     const failNext = new Set<string>();

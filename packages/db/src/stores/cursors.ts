@@ -1,3 +1,4 @@
+import { DbInputError } from "../errors.js";
 import type { CursorStore } from "../interfaces.js";
 import { type CursorKind, VALID } from "../types.js";
 import { checkBigInt, checkBytes, checkEnum, checkInt, toBigInt, toNum } from "../values.js";
@@ -7,6 +8,14 @@ function checkKey(entityId: unknown, kind: unknown, originatorId: unknown) {
   checkBytes("entityId", entityId, { nonEmpty: true });
   checkEnum<CursorKind>("kind", kind, VALID.cursorKind);
   checkInt("originatorId", originatorId, { min: 0 });
+}
+
+const MANY_CHUNK = 500;
+
+function hexKey(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += (b < 16 ? "0" : "") + b.toString(16);
+  return s;
 }
 
 export class KyselyCursorStore implements CursorStore {
@@ -24,6 +33,30 @@ export class KyselyCursorStore implements CursorStore {
         .executeTakeFirst(),
     );
     return row ? toBigInt(row.sequence_id) : 0n;
+  }
+
+  async getMany(
+    entityIds: readonly Uint8Array[],
+    kind: CursorKind,
+    originatorId: number,
+  ): Promise<bigint[]> {
+    if (!Array.isArray(entityIds)) throw new DbInputError("entityIds must be an array");
+    for (const id of entityIds) checkKey(id, kind, originatorId);
+    const found = new Map<string, bigint>();
+    // In chunks: databases cap the number of bound parameters in one statement.
+    for (let i = 0; i < entityIds.length; i += MANY_CHUNK) {
+      const rows = await q(() =>
+        this.ctx.db
+          .selectFrom("refresh_state")
+          .select(["entity_id", "sequence_id"])
+          .where("entity_id", "in", entityIds.slice(i, i + MANY_CHUNK))
+          .where("entity_kind", "=", kind)
+          .where("originator_id", "=", originatorId)
+          .execute(),
+      );
+      for (const r of rows) found.set(hexKey(r.entity_id), toBigInt(r.sequence_id));
+    }
+    return entityIds.map((id) => found.get(hexKey(id)) ?? 0n);
   }
 
   async getAll(entityId: Uint8Array, kind: CursorKind): Promise<Map<number, bigint>> {

@@ -79,6 +79,21 @@ export class KyselyIntentStore implements IntentStore {
     return row ? fromRow(row) : undefined;
   }
 
+  async groupsWithIntents(states: readonly IntentState[]): Promise<Uint8Array[]> {
+    if (!Array.isArray(states)) throw new DbInputError("states must be an array");
+    const s = states.map((x) => checkEnum("states", x, VALID.intentState));
+    if (s.length === 0) return [];
+    const rows = await q(() =>
+      this.ctx.db
+        .selectFrom("group_intents")
+        .select("group_id")
+        .distinct()
+        .where("state", "in", s)
+        .execute(),
+    );
+    return rows.map((r) => new Uint8Array(r.group_id));
+  }
+
   async find(groupId: Uint8Array, states: readonly IntentState[]): Promise<StoredIntent[]> {
     checkBytes("groupId", groupId);
     if (!Array.isArray(states)) throw new DbInputError("states must be an array");

@@ -409,6 +409,10 @@ export function storeSuite(name: string, open: () => Promise<XmtpDatabase>) {
         expect((await db.intents.find(gid, [IntentState.ToPublish])).map((i) => i.id)).toEqual([
           second.id,
         ]);
+        const withPublished = await db.intents.groupsWithIntents([IntentState.Published]);
+        expect(withPublished.map((g) => [...g])).toContainEqual([...gid]);
+        expect(await db.intents.groupsWithIntents([IntentState.Processed])).toEqual([]);
+        expect(await db.intents.groupsWithIntents([])).toEqual([]);
 
         await db.intents.setToPublish(intent.id);
         expect(await db.intents.get(intent.id)).toMatchObject({
@@ -461,6 +465,21 @@ export function storeSuite(name: string, open: () => Promise<XmtpDatabase>) {
             [100, INT64_MAX],
           ]),
         );
+        // getMany: in the order asked, 0n for unknown entities, one kind and originator only.
+        const other = bytes(0x47, 2);
+        const unknown = bytes(0x47, 3);
+        await db.cursors.set(other, CursorKind.ApplicationMessage, 0, 7n);
+        expect(
+          await db.cursors.getMany([unknown, other, gid], CursorKind.ApplicationMessage, 0),
+        ).toEqual([0n, 7n, 10n]);
+        expect(await db.cursors.getMany([gid], CursorKind.ApplicationMessage, 100)).toEqual([
+          INT64_MAX,
+        ]);
+        expect(await db.cursors.getMany([], CursorKind.ApplicationMessage, 0)).toEqual([]);
+        const many = Array.from({ length: 1200 }, (_, i) => bytes(0x49, i));
+        const got = await db.cursors.getMany([...many, gid], CursorKind.ApplicationMessage, 0);
+        expect(got.length).toBe(1201);
+        expect(got[1200]).toBe(10n);
         await db.cursors.set(gid, CursorKind.ApplicationMessage, 0, 4n); // set may go back
         expect(await db.cursors.get(gid, CursorKind.ApplicationMessage, 0)).toBe(4n);
       });

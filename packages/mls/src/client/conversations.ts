@@ -491,15 +491,19 @@ export class Conversations {
     } catch {
       return all;
     }
-    const due: StoredGroup[] = [];
-    for (const [i, g] of all.entries()) {
+    const cursors = await this.ctx.db.cursors.getMany(
+      all.map((g) => g.id),
+      CursorKind.ApplicationMessage,
+      0,
+    );
+    const pending = new Set(
+      (await this.ctx.db.intents.groupsWithIntents(UNFINISHED_INTENTS)).map(toHex),
+    );
+    return all.filter((g, i) => {
       const m = newest[i];
       const newestId = m?.version.case === "v1" ? m.version.value.id : undefined;
-      const cursor = await this.ctx.db.cursors.get(g.id, CursorKind.ApplicationMessage, 0);
-      const pending = await this.ctx.db.intents.find(g.id, UNFINISHED_INTENTS);
-      if (pending.length > 0 || (newestId !== undefined && newestId > cursor)) due.push(g);
-    }
-    return due;
+      return pending.has(toHex(g.id)) || (newestId !== undefined && newestId > cursors[i]!);
+    });
   }
 }
 

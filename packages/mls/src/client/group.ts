@@ -3,7 +3,8 @@
 // Commits follow libxmtp's intent flow: the intent is stored, the commit is staged (not merged)
 // and published, and merged only when it comes back from the node in server order. If another
 // commit won that epoch, the intent is rebuilt on the new state and published again (3 attempts).
-// Every incoming message is one database transaction: group state, stored message, cursor, intent.
+// Incoming messages are stored with their group state and cursor in one transaction (a run of
+// application messages shares one; a commit or our own payload has its own).
 import {
   type ContentCodec,
   type ContentTypeId,
@@ -22,10 +23,15 @@ import {
   MessageKind,
   type StoredGroup,
   type StoredIntent,
+  type StoredMessage,
   type TransactionScope,
 } from "@x/db";
 import { create, fromBinary, toBinary } from "@x/proto";
-import { type GroupMessage, GroupMessageInputSchema } from "@x/proto/mls/api/v1";
+import {
+  type GroupMessage,
+  GroupMessageInputSchema,
+  type GroupMessage_V1 as GroupMessageV1,
+} from "@x/proto/mls/api/v1";
 import { EncodedContentSchema } from "@x/proto/mls/message_contents";
 import type { ClientState } from "ts-mls";
 import {
@@ -66,6 +72,17 @@ import { isTransient, type Stream } from "./stream.js";
 import { type StreamMessagesOptions, streamGroupMessages } from "./streams.js";
 import { groupUpdatedContent } from "./transcript.js";
 import { validateCommit } from "./validation.js";
+
+/** Messages stored per transaction when a sync reads a run of them. */
+export const BATCH_MESSAGES = 100;
+
+interface PendingRun {
+  /** The state after the run's last readable message (undefined: none was readable). */
+  state: ClientState | undefined;
+  rows: StoredMessage[];
+  lastId: bigint;
+  count: number;
+}
 
 /** libxmtp MAX_INTENT_PUBLISH_ATTEMPTS. */
 export const MAX_PUBLISH_ATTEMPTS = 3;
@@ -249,7 +266,7 @@ export class Group {
   /** @internal One envelope from a stream, processed exactly as sync() does (no-op if done). */
   processStreamed(message: GroupMessage): Promise<void> {
     return this.ctx.lock.run(this.id, async () => {
-      await this.processOne(message);
+      await this.processMessages([message]);
       const fresh = await this.ctx.db.groups.get(this.groupId);
       if (fresh !== undefined) this.stored = fresh;
     });
@@ -275,80 +292,109 @@ export class Group {
   protected async receive(): Promise<number> {
     const cursor = await this.ctx.db.cursors.get(this.groupId, CursorKind.ApplicationMessage, 0);
     const messages = await this.ctx.api.queryGroupMessages(this.groupId, { cursor });
-    for (const m of messages) await this.processOne(m);
+    await this.processMessages(messages);
     const fresh = await this.ctx.db.groups.get(this.groupId);
     if (fresh !== undefined) this.stored = fresh;
     return messages.length;
   }
 
-  private async processOne(message: GroupMessage): Promise<void> {
-    if (message.version.case !== "v1") return;
-    const m = message.version.value;
+  /**
+   * Processes envelopes in server order. Runs of application messages and proposals (and
+   * messages we cannot read) are decrypted on an in-memory state and stored together, up to
+   * BATCH_MESSAGES per transaction: group state, stored messages and cursor move together, so a
+   * crash keeps all of a run or none of it. Commits and our own payloads are stored one by one.
+   */
+  private async processMessages(messages: readonly GroupMessage[]): Promise<void> {
+    let cursor = await this.ctx.db.cursors.get(this.groupId, CursorKind.ApplicationMessage, 0);
+    let run: PendingRun | undefined;
+    const flush = async () => {
+      if (run === undefined) return;
+      const done = run;
+      run = undefined;
+      await this.ctx.db.transaction(async (tx) => {
+        if (done.state !== undefined) await this.saveState(tx, done.state);
+        for (const row of done.rows) await tx.messages.insertOrIgnore(row);
+        await tx.cursors.advance(this.groupId, CursorKind.ApplicationMessage, 0, done.lastId);
+      });
+    };
+    for (const message of messages) {
+      if (message.version.case !== "v1") continue;
+      const m = message.version.value;
+      if (m.id <= cursor) continue;
+      cursor = m.id;
+      const own = await this.ctx.db.intents.findByPayloadHash(sha256(m.data));
+      if (own !== undefined && toHex(own.groupId) === this.id) {
+        await flush();
+        await this.processOwn(own, m.id, m.createdNs);
+        continue;
+      }
+      const state = run?.state ?? (await this.state());
+      let processed: Awaited<ReturnType<typeof processGroupMessage>> | undefined;
+      try {
+        processed = await processGroupMessage(state, m.data);
+      } catch (e) {
+        // Stale commits (lost races), undecryptable or forged messages: typed error, state kept.
+        this.ctx.onSkipped(e, { groupId: this.groupId, cursor: m.id });
+      }
+      if (processed === undefined || processed.kind !== "commit") {
+        run ??= { state: undefined, rows: [], lastId: m.id, count: 0 };
+        run.lastId = m.id;
+        run.count++;
+        if (processed !== undefined) run.state = processed.newState;
+        if (processed?.kind === "application") {
+          const row = this.receivedRow(processed, m);
+          if (row !== undefined) run.rows.push(row);
+        }
+        if (run.count >= BATCH_MESSAGES) await flush();
+        continue;
+      }
+      await flush();
+      await this.processCommit(processed, m);
+    }
+    await flush();
+  }
+
+  /** The stored row of an application message from another member (none for empty frames). */
+  private receivedRow(
+    processed: Extract<Awaited<ReturnType<typeof processGroupMessage>>, { kind: "application" }>,
+    m: GroupMessageV1,
+  ): StoredMessage | undefined {
+    const env = processed.envelope;
+    const sender = processed.sender;
+    if (env?.kind !== "v1" || processed.messageId === undefined || sender.inboxId === undefined) {
+      return undefined;
+    }
+    const type = decodeType(env.content);
+    return {
+      id: processed.messageId,
+      groupId: this.groupId,
+      decryptedMessageBytes: env.content,
+      sentAtNs: m.createdNs,
+      kind: MessageKind.Application,
+      senderInstallationId: sender.installationId,
+      senderInboxId: sender.inboxId,
+      deliveryStatus: DeliveryStatus.Published,
+      contentType: contentTypeNumber(type),
+      authorityId: type?.authorityId ?? "",
+      versionMajor: type?.versionMajor ?? 0,
+      versionMinor: type?.versionMinor ?? 0,
+      referenceId: null,
+      originatorId: 0,
+      sequenceId: m.id,
+      insertedAtNs: nowNs(),
+      expireAtNs: null,
+      shouldPush: m.shouldPush,
+      idempotencyKey: env.idempotencyKey,
+    };
+  }
+
+  /** Another member's commit: identities checked, then state, transcript and cursor together. */
+  private async processCommit(
+    processed: Extract<Awaited<ReturnType<typeof processGroupMessage>>, { kind: "commit" }>,
+    m: GroupMessageV1,
+  ): Promise<void> {
     const advance = (tx: TransactionScope) =>
       tx.cursors.advance(this.groupId, CursorKind.ApplicationMessage, 0, m.id);
-    const current = await this.ctx.db.cursors.get(this.groupId, CursorKind.ApplicationMessage, 0);
-    if (m.id <= current) return;
-
-    const own = await this.ctx.db.intents.findByPayloadHash(sha256(m.data));
-    if (own !== undefined && toHex(own.groupId) === this.id) {
-      await this.processOwn(own, m.id, m.createdNs);
-      return;
-    }
-
-    const state = await this.state();
-    let processed: Awaited<ReturnType<typeof processGroupMessage>>;
-    try {
-      processed = await processGroupMessage(state, m.data);
-    } catch (e) {
-      // Stale commits (lost races), undecryptable or forged messages: typed error, state kept.
-      this.ctx.onSkipped(e, { groupId: this.groupId, cursor: m.id });
-      await this.ctx.db.transaction(advance);
-      return;
-    }
-    if (processed.kind === "application") {
-      const env = processed.envelope;
-      const sender = processed.sender;
-      await this.ctx.db.transaction(async (tx) => {
-        await this.saveState(tx, processed.newState);
-        if (
-          env?.kind === "v1" &&
-          processed.messageId !== undefined &&
-          sender.inboxId !== undefined
-        ) {
-          const type = decodeType(env.content);
-          await tx.messages.insertOrIgnore({
-            id: processed.messageId,
-            groupId: this.groupId,
-            decryptedMessageBytes: env.content,
-            sentAtNs: m.createdNs,
-            kind: MessageKind.Application,
-            senderInstallationId: sender.installationId,
-            senderInboxId: sender.inboxId,
-            deliveryStatus: DeliveryStatus.Published,
-            contentType: contentTypeNumber(type),
-            authorityId: type?.authorityId ?? "",
-            versionMajor: type?.versionMajor ?? 0,
-            versionMinor: type?.versionMinor ?? 0,
-            referenceId: null,
-            originatorId: 0,
-            sequenceId: m.id,
-            insertedAtNs: nowNs(),
-            expireAtNs: null,
-            shouldPush: m.shouldPush,
-            idempotencyKey: env.idempotencyKey,
-          });
-        }
-        await advance(tx);
-      });
-      return;
-    }
-    if (processed.kind === "proposal") {
-      await this.ctx.db.transaction(async (tx) => {
-        await this.saveState(tx, processed.newState);
-        await advance(tx);
-      });
-      return;
-    }
     let checked: Awaited<ReturnType<typeof validateCommit>>;
     try {
       checked = await validateCommit(this.ctx.identities, processed);

@@ -7,7 +7,10 @@
 //   action "send": send `text` to `groupId`
 //   action "add": add `members` to `groupId`
 //   action "sync": sync `groupId`; prints {texts, epoch, intents, members}
+//   action "read": prints what "sync" prints, without syncing
 //   crash: {"method":"sendGroupMessages"|"sendWelcomeMessages","call":1,"when":"before"|"after"}
+//   or {"method":"transaction","call":n,"when":...}: the n-th database transaction of the action,
+//   killed after its writes but before its commit ("before"), or right after its commit ("after")
 import { createGrpcApiClient } from "@x/api-grpc";
 import { openSqlite } from "@x/db/sqlite";
 import { Client } from "@x/mls";
@@ -35,6 +38,20 @@ const api = new Proxy(grpc, {
 
 const db = await openSqlite({ path: input.dbPath });
 const client = await Client.create(privateKeyToAccount(input.privateKey), { api, db });
+// Transactions are counted from here on (the action's own), not during Client.create.
+let transactions = 0;
+const transaction = db.transaction.bind(db);
+db.transaction = async (fn) => {
+  const crash = input.crash;
+  const hit = crash?.method === "transaction" && crash.call === ++transactions;
+  const result = await transaction(async (tx) => {
+    const r = await fn(tx);
+    if (hit && crash.when === "before") process.kill(process.pid, "SIGKILL");
+    return r;
+  });
+  if (hit && crash.when === "after") process.kill(process.pid, "SIGKILL");
+  return result;
+};
 const out = { inboxId: client.inboxId };
 const group =
   input.groupId === undefined
@@ -52,8 +69,9 @@ switch (input.action) {
   case "add":
     await group.addMembers(input.members);
     break;
-  case "sync": {
-    await group.sync();
+  case "sync":
+  case "read": {
+    if (input.action === "sync") await group.sync();
     out.texts = (await group.messages())
       .filter((m) => m.contentType?.typeId === "text")
       .map((m) => ({ text: String(m.content), status: m.deliveryStatus }));
