@@ -17,6 +17,7 @@ session.connect();
 const profiling = async <T>(run: () => Promise<T>): Promise<T> => {
   if (out === undefined) return run();
   await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 100 });
   await session.post("Profiler.start");
   try {
     return await run();

@@ -800,20 +800,27 @@ export class Group {
     }
     const fetched =
       wanted.length === 0 ? [] : await this.ctx.api.fetchKeyPackages(wanted.map((w) => w.key));
+    // Validated side by side: the signature checks run on WebCrypto's worker threads.
+    const checked = await Promise.all(
+      wanted.map(async (w, i) => {
+        const bytes = fetched[i];
+        try {
+          if (bytes === undefined) throw new Error("no key package");
+          const kp = await validateKeyPackage(bytes);
+          if (kp.inboxId !== w.inbox || toHex(kp.installationId) !== toHex(w.key)) {
+            throw new Error("the key package belongs to another installation or inbox");
+          }
+          return kp;
+        } catch {
+          return undefined;
+        }
+      }),
+    );
     const kps: VerifiedKeyPackage[] = [];
     const failed: Uint8Array[] = [];
-    for (const [i, w] of wanted.entries()) {
-      const bytes = fetched[i];
-      try {
-        if (bytes === undefined) throw new Error("no key package");
-        const kp = await validateKeyPackage(bytes);
-        if (kp.inboxId !== w.inbox || toHex(kp.installationId) !== toHex(w.key)) {
-          throw new Error("the key package belongs to another installation or inbox");
-        }
-        kps.push(kp);
-      } catch {
-        failed.push(w.key);
-      }
+    for (const [i, kp] of checked.entries()) {
+      if (kp === undefined) failed.push(wanted[i]!.key);
+      else kps.push(kp);
     }
     for (const inbox of add) {
       if (!(inbox in ext.membership.members) && !kps.some((k) => k.inboxId === inbox)) {
