@@ -76,3 +76,11 @@ export {
   xwingEncapsulate,
   xwingKeyPairFromSeed,
 } from "./xwing.js";
+export {
+  deriveX25519KeyPair,
+  generateX25519KeyPair,
+  setupBaseRecipient,
+  setupBaseSender,
+  X25519HpkeRecipient,
+  X25519HpkeSender,
+} from "./hpke-x25519.js";

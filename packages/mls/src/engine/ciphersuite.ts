@@ -6,7 +6,8 @@
 // dozens of them. So:
 // - HKDF, HMAC and SHA-256 of small inputs run synchronously in @noble/hashes (large inputs
 //   still go to WebCrypto, which hashes them natively);
-// - Ed25519 keys are imported into WebCrypto once and kept (a few private keys, more public ones).
+// - Ed25519 keys are imported into WebCrypto once and kept (a few private keys, more public ones);
+// - HPKE runs on @x/crypto's DHKEM(X25519) base mode (hpke.ts).
 import { hkdfSha256Expand, hkdfSha256Extract, hmacSha256, sha256 } from "@x/crypto";
 import {
   type CiphersuiteImpl,
@@ -17,6 +18,7 @@ import {
   type Signature,
 } from "ts-mls";
 import { CIPHERSUITE_NAME } from "./constants.js";
+import { x25519Hpke } from "./hpke.js";
 
 let cached: Promise<CiphersuiteImpl> | undefined;
 
@@ -27,6 +29,7 @@ export function xmtpCiphersuite(): Promise<CiphersuiteImpl> {
     kdf: syncKdf,
     hash: smallInputHash(base.hash),
     signature: keptKeySignature(base.signature),
+    hpke: x25519Hpke(base.hpke),
   }));
   return cached;
 }
