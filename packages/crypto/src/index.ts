@@ -84,3 +84,8 @@ export {
   X25519HpkeRecipient,
   X25519HpkeSender,
 } from "./hpke-x25519.js";
+export {
+  CHACHA_IMPLEMENTATION,
+  chachaOpen as chacha20Poly1305Open,
+  chachaSeal as chacha20Poly1305Seal,
+} from "#chacha";

@@ -61,3 +61,23 @@ describe("x25519Hpke", async () => {
     await expect(ours.open(kp.privateKey, s.enc, tampered, new Uint8Array())).rejects.toThrow();
   });
 });
+
+describe("x25519Hpke AEAD", async () => {
+  const base = (await getCiphersuiteImpl(getCiphersuiteFromName(CIPHERSUITE_NAME))).hpke;
+  const ours = x25519Hpke(base);
+
+  it("encrypts and decrypts exactly as ts-mls's AEAD, and refuses changed bytes", async () => {
+    for (const size of [0, 100, 60_000]) {
+      const key = randomBytes(32);
+      const nonce = randomBytes(12);
+      const aad = size === 0 ? undefined : randomBytes(9);
+      const pt = randomBytes(size);
+      const ct = await ours.encryptAead(key, nonce, aad, pt);
+      expect(ct).toEqual(await base.encryptAead(key, nonce, aad, pt));
+      expect(await ours.decryptAead(key, nonce, aad, ct)).toEqual(pt);
+      const bad = ct.slice();
+      bad[0] = (bad[0] ?? 0) ^ 1;
+      await expect(ours.decryptAead(key, nonce, aad, bad)).rejects.toThrow();
+    }
+  });
+});

@@ -1,11 +1,13 @@
 // ts-mls's HPKE (the KEM and key schedule behind UpdatePath secrets, GroupSecrets in welcomes,
 // and the external_pub key of every commit) over @x/crypto's DHKEM(X25519) base mode, whose
-// HKDF runs synchronously instead of one WebCrypto job per step. The bytes are the same; the
-// message AEAD (encryptAead/decryptAead) stays ts-mls's.
+// HKDF runs synchronously instead of one WebCrypto job per step, and the message AEAD
+// (encryptAead/decryptAead) on @x/crypto's ChaCha20-Poly1305 (native on Node). Same bytes.
 //
 // ts-mls treats HPKE keys as opaque values it only hands back to this object (its states store
 // the exported bytes), so a key here is its raw 32 bytes in a tagged box.
 import {
+  chacha20Poly1305Open,
+  chacha20Poly1305Seal,
   deriveX25519KeyPair,
   generateX25519KeyPair,
   setupBaseRecipient,
@@ -67,8 +69,10 @@ export function x25519Hpke(base: Hpke): Hpke {
     importPublicKey: async (k) => box<PublicKey>("public", k),
     exportPublicKey: async (k) => unbox(k, "public").slice(),
     exportPrivateKey: async (k) => unbox(k, "private").slice(),
-    encryptAead: (key, nonce, aad, plaintext) => base.encryptAead(key, nonce, aad, plaintext),
-    decryptAead: (key, nonce, aad, ciphertext) => base.decryptAead(key, nonce, aad, ciphertext),
+    encryptAead: async (key, nonce, aad, plaintext) =>
+      chacha20Poly1305Seal(key, nonce, plaintext, aad ?? EMPTY),
+    decryptAead: async (key, nonce, aad, ciphertext) =>
+      chacha20Poly1305Open(key, nonce, ciphertext, aad ?? EMPTY),
     deriveKeyPair: async (ikm) => pair(await deriveX25519KeyPair(ikm)),
     generateKeyPair: async () => pair(await generateX25519KeyPair()),
     keyLength: base.keyLength,
