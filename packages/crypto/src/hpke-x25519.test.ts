@@ -210,6 +210,26 @@ describe("cross-checks with @hpke/core on random inputs", () => {
     }
   });
 
+  it("an info repeated, or changed in one byte, gives @hpke/core's contexts (kept info hash)", async () => {
+    const recipientKeys = await hpke.kem.generateKeyPair();
+    const pkR = bytes(await hpke.kem.serializePublicKey(recipientKeys.publicKey));
+    for (const length of [100, 5000, 20_000]) {
+      const info = randomBytes(length);
+      const changed = info.slice();
+      changed[length - 1] = (changed[length - 1] ?? 0) ^ 1;
+      for (const i of [info, info, changed, info]) {
+        const sender = await setupBaseSender(pkR, i);
+        const theirs = await hpke.createRecipientContext({
+          recipientKey: recipientKeys.privateKey,
+          enc: sender.enc,
+          info: i,
+        });
+        const pt = randomBytes(20);
+        expect(bytes(await theirs.open(await sender.seal(pt)))).toEqual(pt);
+      }
+    }
+  });
+
   it("what @hpke/core seals, we open", async () => {
     const { publicKey, privateKey } = await generateX25519KeyPair();
     const recipientPublicKey = await hpke.kem.deserializePublicKey(publicKey);

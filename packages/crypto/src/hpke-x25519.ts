@@ -6,9 +6,10 @@
 // - every HKDF step runs synchronously on @noble/hashes (a WebCrypto HMAC costs tens of µs);
 // - the AEAD is native on Node (node:crypto, about 10x faster on a 55 KB welcome) and
 //   @noble/ciphers elsewhere ("#chacha" in package.json "imports").
-import { chachaOpen, chachaSeal } from "#chacha";
+
 import { x25519 } from "@noble/curves/ed25519.js";
-import { concatBytes, utf8 } from "./bytes.js";
+import { chachaOpen, chachaSeal } from "#chacha";
+import { bytesEqual, concatBytes, utf8 } from "./bytes.js";
 import { assertBytes, CryptoError, invalidInput } from "./errors.js";
 import { hkdfSha256Expand, hkdfSha256Extract } from "./hashes.js";
 import { randomBytes } from "./random.js";
@@ -363,31 +364,40 @@ export function keyScheduleBase(sharedSecret: Uint8Array, info: Uint8Array): Key
 }
 
 /** Infos from this size are hashed by WebCrypto (native) rather than @noble/hashes. */
-const NATIVE_INFO_HASH_FROM = 8 * 1024;
+const NATIVE_INFO_HASH_FROM = 4 * 1024;
 let zeroHmacKey: ReturnType<SubtleCrypto["importKey"]> | undefined;
 type SubtleCrypto = typeof globalThis.crypto.subtle;
+/** The last info hashed and its hash (infos are public: the MLS group context and the like). */
+let lastInfo: { info: Uint8Array; hash: Uint8Array } | undefined;
 
 /**
- * info_hash = LabeledExtract("", "info_hash", info). MLS seals a welcome's GroupSecrets with the
- * whole encrypted GroupInfo as info (tens of KB, once per new member), which JavaScript SHA-256
- * hashes several times slower than WebCrypto; small infos stay synchronous.
+ * info_hash = LabeledExtract("", "info_hash", info). MLS encrypts to many members with one info
+ * (the group context for UpdatePath secrets, the whole encrypted GroupInfo for a welcome's
+ * GroupSecrets: tens of KB, once per new member), so the last info's hash is kept and reused when
+ * the next info has the same bytes; large infos are hashed natively.
  */
 async function infoHashOf(info: Uint8Array): Promise<Uint8Array> {
   assertBytes(info, "info");
+  const last = lastInfo;
+  if (last !== undefined && bytesEqual(last.info, info)) return last.hash.slice();
   const subtle = globalThis.crypto?.subtle;
+  let hash: Uint8Array;
   if (info.length < NATIVE_INFO_HASH_FROM || subtle === undefined) {
-    return labeledExtract(EMPTY, LABEL.infoHash, info);
+    hash = labeledExtract(EMPTY, LABEL.infoHash, info);
+  } else {
+    // HKDF-Extract with an empty salt is HMAC keyed with HashLen zero bytes (RFC 5869 §2.2).
+    zeroHmacKey ??= subtle.importKey(
+      "raw",
+      new Uint8Array(HASH_LENGTH),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    const input = concatBytes(LABEL.infoHash, info);
+    hash = new Uint8Array(await subtle.sign("HMAC", await zeroHmacKey, input));
   }
-  // HKDF-Extract with an empty salt is HMAC keyed with HashLen zero bytes (RFC 5869 §2.2).
-  zeroHmacKey ??= subtle.importKey(
-    "raw",
-    new Uint8Array(HASH_LENGTH),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const input = concatBytes(LABEL.infoHash, info);
-  return new Uint8Array(await subtle.sign("HMAC", await zeroHmacKey, input));
+  if (info.length > 64) lastInfo = { info: info.slice(), hash: hash.slice() };
+  return hash;
 }
 
 function keySchedule(sharedSecret: Uint8Array, infoHash: Uint8Array): KeySchedule {

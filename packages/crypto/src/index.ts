@@ -1,3 +1,8 @@
+export {
+  CHACHA_IMPLEMENTATION,
+  chachaOpen as chacha20Poly1305Open,
+  chachaSeal as chacha20Poly1305Seal,
+} from "#chacha";
 export { AeadType, decryptSymmetric, encryptSymmetric, type SymmetricInput } from "./aead.js";
 export { bytesEqual, concatBytes, fromHex, toHex, utf8 } from "./bytes.js";
 export {
@@ -37,6 +42,14 @@ export {
   WrapperAlgorithm,
   wrapWelcome,
 } from "./hpke.js";
+export {
+  deriveX25519KeyPair,
+  generateX25519KeyPair,
+  setupBaseRecipient,
+  setupBaseSender,
+  X25519HpkeRecipient,
+  X25519HpkeSender,
+} from "./hpke-x25519.js";
 export { isValidP256PublicKey, p256DerToCompact, p256VerifyDer } from "./p256.js";
 export { randomBytes } from "./random.js";
 export {
@@ -76,16 +89,3 @@ export {
   xwingEncapsulate,
   xwingKeyPairFromSeed,
 } from "./xwing.js";
-export {
-  deriveX25519KeyPair,
-  generateX25519KeyPair,
-  setupBaseRecipient,
-  setupBaseSender,
-  X25519HpkeRecipient,
-  X25519HpkeSender,
-} from "./hpke-x25519.js";
-export {
-  CHACHA_IMPLEMENTATION,
-  chachaOpen as chacha20Poly1305Open,
-  chachaSeal as chacha20Poly1305Seal,
-} from "#chacha";

@@ -37,7 +37,6 @@ import type { ClientState } from "ts-mls";
 import {
   calculateMessageId,
   deriveHmacKey,
-  deserializeGroupState,
   encryptApplicationMessage,
   removeMembers as engineRemoveMembers,
   groupMembers,
@@ -156,8 +155,12 @@ export class Group {
     return stateCacheOf(this.ctx.db).decode(this.id, row.state);
   }
 
-  private async saveState(tx: TransactionScope, state: ClientState): Promise<void> {
-    const bytes = serializeGroupState(state);
+  /** `bytes`: the state's encoding when it is at hand already (a staged commit's). */
+  private async saveState(
+    tx: TransactionScope,
+    state: ClientState,
+    bytes = serializeGroupState(state),
+  ): Promise<void> {
     await tx.mls.putGroupState(this.groupId, state.groupContext.epoch, bytes);
     // Kept as the decoded form of these bytes: if the transaction rolls back, the stored bytes
     // differ and the next read decodes them again.
@@ -292,7 +295,7 @@ export class Group {
   protected async receive(): Promise<number> {
     const cursor = await this.ctx.db.cursors.get(this.groupId, CursorKind.ApplicationMessage, 0);
     const messages = await this.ctx.api.queryGroupMessages(this.groupId, { cursor });
-    await this.processMessages(messages);
+    await this.processMessages(messages, cursor);
     const fresh = await this.ctx.db.groups.get(this.groupId);
     if (fresh !== undefined) this.stored = fresh;
     return messages.length;
@@ -304,8 +307,14 @@ export class Group {
    * BATCH_MESSAGES per transaction: group state, stored messages and cursor move together, so a
    * crash keeps all of a run or none of it. Commits and our own payloads are stored one by one.
    */
-  private async processMessages(messages: readonly GroupMessage[]): Promise<void> {
-    let cursor = await this.ctx.db.cursors.get(this.groupId, CursorKind.ApplicationMessage, 0);
+  private async processMessages(
+    messages: readonly GroupMessage[],
+    storedCursor?: bigint,
+  ): Promise<void> {
+    if (messages.length === 0) return;
+    let cursor =
+      storedCursor ??
+      (await this.ctx.db.cursors.get(this.groupId, CursorKind.ApplicationMessage, 0));
     let run: PendingRun | undefined;
     const flush = async () => {
       if (run === undefined) return;
@@ -446,11 +455,13 @@ export class Group {
       });
       return;
     }
-    const merged = deserializeGroupState(intent.stagedCommit);
+    // The staged state is usually still in memory from driveCommit; its bytes are stored as is.
+    const staged = intent.stagedCommit;
+    const merged = stateCacheOf(this.ctx.db).decode(stagedKey(this.id), staged);
     const before = readGroupExtensions(state.groupContext.extensions);
     const after = readGroupExtensions(merged.groupContext.extensions);
     await this.ctx.db.transaction(async (tx) => {
-      await this.saveState(tx, merged);
+      await this.saveState(tx, merged, staged);
       await this.storeTranscript(
         tx,
         this.ctx.identity.inboxId,
@@ -705,15 +716,17 @@ export class Group {
                 })),
               },
             };
+      const stagedBytes = serializeGroupState(staged.newState);
       await this.ctx.db.transaction(async (tx) => {
         await tx.intents.setPublished(intent.id, {
           payloadHash: sha256(staged.commit),
           postCommitData: json(post),
-          stagedCommit: serializeGroupState(staged.newState),
+          stagedCommit: stagedBytes,
           publishedInEpoch: staged.epoch,
         });
         await tx.intents.incrementPublishAttempts(intent.id);
       });
+      stateCacheOf(this.ctx.db).remember(stagedKey(this.id), stagedBytes, staged.newState);
       try {
         await this.ctx.api.sendGroupMessages([await this.groupMessageInput(staged.commit, false)]);
       } catch (e) {
@@ -848,6 +861,9 @@ export class Group {
     };
   }
 }
+
+/** The state cache's key for a group's staged (published, not yet merged) commit. */
+const stagedKey = (groupId: string) => `${groupId}:staged`;
 
 function decodeType(content: Uint8Array): ContentTypeId | undefined {
   try {
