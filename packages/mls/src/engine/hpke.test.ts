@@ -21,6 +21,15 @@ describe("x25519Hpke", async () => {
       expect(await ours.exportPrivateKey(a.privateKey)).toEqual(
         await base.exportPrivateKey(b.privateKey),
       );
+      // A second derivation (kept from the first) gives the same keys, as fresh objects.
+      const again = await ours.deriveKeyPair(ikm);
+      expect(again.publicKey).not.toBe(a.publicKey);
+      expect(await ours.exportPublicKey(again.publicKey)).toEqual(
+        await ours.exportPublicKey(a.publicKey),
+      );
+      expect(await ours.exportPrivateKey(again.privateKey)).toEqual(
+        await ours.exportPrivateKey(a.privateKey),
+      );
     }
   });
 
