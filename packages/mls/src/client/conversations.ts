@@ -50,8 +50,8 @@ export interface ListConversationsOptions {
   limit?: number;
 }
 
-/** syncAll syncs this many groups at once. */
-export const SYNC_ALL_CONCURRENCY = 4;
+/** syncAll syncs this many groups at once (libxmtp's sync_groups_in_batches uses 10). */
+export const SYNC_ALL_CONCURRENCY = 10;
 
 /** Intent states a group sync finishes (see resume.ts): such groups are synced regardless. */
 const UNFINISHED_INTENTS = [IntentState.ToPublish, IntentState.Published, IntentState.Committed];
