@@ -73,6 +73,22 @@ function storeSuite(name: string, url: () => Promise<string> | string) {
       ]);
     });
 
+    it("finds the newest message of many groups at once, in request order", async () => {
+      const x = u8(31);
+      const y = u8(32);
+      const [x1] = await store.insertGroupMessages([msg(x, 1)], 1n);
+      const [y1] = await store.insertGroupMessages([msg(y, 1)], 2n);
+      const [x2] = await store.insertGroupMessages([msg(x, 2)], 3n);
+      expect(x1!.id < y1!.id && y1!.id < x2!.id).toBe(true);
+      const unknown = Array.from({ length: 600 }, (_, i) => u8(40, i % 256, i >> 8));
+      const newest = await store.newestGroupMessages([y, ...unknown, x, y]);
+      expect(newest).toHaveLength(603);
+      expect(newest[0]).toEqual(y1);
+      expect(newest.slice(1, 601).every((m) => m === undefined)).toBe(true);
+      expect(newest[601]).toEqual(x2);
+      expect(newest[602]).toEqual(y1);
+    });
+
     it("stores welcomes and welcome pointers and dedupes them", async () => {
       const key = u8(7, 7);
       const w = {

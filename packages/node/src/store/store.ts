@@ -187,18 +187,28 @@ export class NodeStore {
 
   /** The newest message of each group (undefined where a group has none), in request order. */
   async newestGroupMessages(groupIds: Uint8Array[]): Promise<(StoredGroupMessage | undefined)[]> {
-    return Promise.all(
-      groupIds.map(async (groupId) => {
-        const row = await this.db
-          .selectFrom("group_messages")
-          .selectAll()
-          .where("group_id", "=", groupId)
-          .orderBy("id", "desc")
-          .limit(1)
-          .executeTakeFirst();
-        return row ? groupMessageRow(row) : undefined;
-      }),
-    );
+    // One query per chunk of groups (a syncAll asks for every group at once): the rows whose id is
+    // their group's highest, found through the (group_id, id) index.
+    const newest = new Map<string, StoredGroupMessage>();
+    for (let i = 0; i < groupIds.length; i += NEWEST_CHUNK) {
+      const chunk = groupIds.slice(i, i + NEWEST_CHUNK);
+      const rows = await this.db
+        .selectFrom("group_messages")
+        .selectAll()
+        .where("id", "in", (eb) =>
+          eb
+            .selectFrom("group_messages")
+            .select((m) => m.fn.max("id").as("id"))
+            .where("group_id", "in", chunk)
+            .groupBy("group_id"),
+        )
+        .execute();
+      for (const row of rows) {
+        const m = groupMessageRow(row);
+        newest.set(hexKey(m.groupId), m);
+      }
+    }
+    return groupIds.map((g) => newest.get(hexKey(g)));
   }
 
   // --- welcomes ---
@@ -434,6 +444,14 @@ export class NodeStore {
       "asc",
     );
   }
+}
+
+const NEWEST_CHUNK = 500;
+
+function hexKey(b: Uint8Array): string {
+  let s = "";
+  for (const x of b) s += (x < 16 ? "0" : "") + x.toString(16);
+  return s;
 }
 
 function groupMessageRow(r: {
