@@ -40,6 +40,28 @@ describe("layer map", () => {
     ]);
   });
 
+  it('allows "#" imports only when package.json "imports" maps them', () => {
+    const violations = checkPackages([
+      {
+        name: "@x/crypto",
+        dependencies: [],
+        devDependencies: [],
+        subpathImports: ["#chacha", "#internal/*.js"],
+        files: [
+          {
+            path: "packages/crypto/src/a.ts",
+            imports: ["#chacha", "#internal/x.js", "#missing", "#internal/x.ts"],
+            isTest: false,
+          },
+        ],
+      },
+    ]);
+    expect(violations.map((v) => [v.reason, v.specifier])).toEqual([
+      ["undeclared", "#missing"],
+      ["undeclared", "#internal/x.ts"],
+    ]);
+  });
+
   it("holds a package that is missing from the layer map to no workspace package", () => {
     const violations = checkPackages([
       {

@@ -49,6 +49,8 @@ export interface PackageInfo {
   tooling?: boolean;
   dependencies: string[];
   devDependencies: string[];
+  /** Keys of package.json "imports" ("#name" specifiers the package maps for itself). */
+  subpathImports?: string[];
   files: SourceFile[];
 }
 
@@ -72,6 +74,15 @@ export function packageOf(specifier: string): string | undefined {
   return name;
 }
 
+/** Whether package.json "imports" keys (exact, or with one "*") cover a "#" specifier. */
+function declaresSubpathImport(keys: readonly string[], specifier: string): boolean {
+  return keys.some((key) => {
+    const star = key.indexOf("*");
+    if (star < 0) return key === specifier;
+    return specifier.startsWith(key.slice(0, star)) && specifier.endsWith(key.slice(star + 1));
+  });
+}
+
 export function checkPackages(packages: PackageInfo[], layers = LAYERS): Violation[] {
   const violations: Violation[] = [];
   for (const pkg of packages) {
@@ -90,6 +101,18 @@ export function checkPackages(packages: PackageInfo[], layers = LAYERS): Violati
     }
     for (const file of pkg.files) {
       for (const specifier of file.imports) {
+        if (specifier.startsWith("#")) {
+          if (!declaresSubpathImport(pkg.subpathImports ?? [], specifier)) {
+            violations.push({
+              package: pkg.name,
+              file: file.path,
+              specifier,
+              reason: "undeclared",
+              message: `${file.path} imports ${specifier}, but ${pkg.name} has no "imports" entry for it in package.json`,
+            });
+          }
+          continue;
+        }
         const name = packageOf(specifier);
         if (name === undefined || name === pkg.name) continue;
         const declared =
@@ -150,6 +173,7 @@ export function readWorkspace(root: string): PackageInfo[] {
         peerDependencies?: Record<string, string>;
         optionalDependencies?: Record<string, string>;
         devDependencies?: Record<string, string>;
+        imports?: Record<string, unknown>;
       };
       try {
         pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
@@ -180,6 +204,7 @@ export function readWorkspace(root: string): PackageInfo[] {
           ...pkg.optionalDependencies,
         }),
         devDependencies: Object.keys(pkg.devDependencies ?? {}),
+        subpathImports: Object.keys(pkg.imports ?? {}),
         files,
       });
     }
