@@ -8,8 +8,8 @@
 //   @noble/ciphers elsewhere ("#chacha" in package.json "imports").
 
 import { x25519 } from "@noble/curves/ed25519.js";
-import { chachaOpen, chachaSeal } from "#chacha";
 import { bytesEqual, concatBytes, utf8 } from "./bytes.js";
+import { chacha20Poly1305Open, chacha20Poly1305Seal } from "./chacha.js";
 import { assertBytes, CryptoError, invalidInput } from "./errors.js";
 import { hkdfSha256Expand, hkdfSha256Extract } from "./hashes.js";
 import { randomBytes } from "./random.js";
@@ -481,7 +481,7 @@ export class X25519HpkeSender extends Context {
     assertBytes(plaintext, "plaintext");
     assertBytes(aad, "aad");
     try {
-      return this.inOrder(chachaSeal, plaintext, aad);
+      return this.inOrder(chacha20Poly1305Seal, plaintext, aad);
     } catch (cause) {
       if (cause instanceof CryptoError) throw cause;
       throw new CryptoError("CRYPTO_INVALID_INPUT", "ChaCha20-Poly1305 could not seal", { cause });
@@ -509,7 +509,7 @@ export class X25519HpkeRecipient extends Context {
       );
     }
     try {
-      return this.inOrder(chachaOpen, ciphertext, aad);
+      return this.inOrder(chacha20Poly1305Open, ciphertext, aad);
     } catch (cause) {
       if (cause instanceof CryptoError) throw cause;
       throw new CryptoError(

@@ -1,10 +1,11 @@
-export {
-  CHACHA_IMPLEMENTATION,
-  chachaOpen as chacha20Poly1305Open,
-  chachaSeal as chacha20Poly1305Seal,
-} from "#chacha";
 export { AeadType, decryptSymmetric, encryptSymmetric, type SymmetricInput } from "./aead.js";
 export { bytesEqual, concatBytes, fromHex, toHex, utf8 } from "./bytes.js";
+export {
+  CHACHA_IMPLEMENTATION,
+  type ChaCha20Poly1305,
+  chacha20Poly1305Open,
+  chacha20Poly1305Seal,
+} from "./chacha.js";
 export {
   ED25519_PUBLIC_KEY_LENGTH,
   ED25519_SIGNATURE_LENGTH,
