@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fromHex, utf8 } from "./bytes.js";
 import {
   ed25519PublicKey,
+  ed25519PublicKeyAsync,
   ed25519phSign,
   ed25519phVerify,
   ed25519Sign,
@@ -21,13 +22,14 @@ function flip(bytes: Uint8Array, at = 0): Uint8Array {
 }
 
 describe("Ed25519 (RFC 8032 vectors)", () => {
-  it("plain Ed25519 TEST 1", () => {
+  it("plain Ed25519 TEST 1", async () => {
     const secret = fromHex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
     const pub = fromHex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
     const sig = fromHex(
       "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
     );
     expect(ed25519PublicKey(secret)).toEqual(pub);
+    expect(await ed25519PublicKeyAsync(secret)).toEqual(pub);
     expect(ed25519Sign(secret, new Uint8Array())).toEqual(sig);
     expect(ed25519Verify(pub, new Uint8Array(), sig)).toBe(true);
     expect(ed25519Verify(pub, Uint8Array.of(0), sig)).toBe(false);
@@ -42,6 +44,16 @@ describe("Ed25519 (RFC 8032 vectors)", () => {
     expect(ed25519PublicKey(secret)).toEqual(pub);
     expect(ed25519phSign(secret, utf8("abc"), "")).toEqual(sig);
     expect(ed25519phVerify(pub, utf8("abc"), sig, "")).toBe(true);
+  });
+});
+
+describe("ed25519PublicKeyAsync (WebCrypto)", () => {
+  it("gives @noble/curves's public key for random seeds, and refuses a wrong length", async () => {
+    for (let i = 0; i < 20; i++) {
+      const seed = generateEd25519PrivateKey();
+      expect(await ed25519PublicKeyAsync(seed)).toEqual(ed25519PublicKey(seed));
+    }
+    await expect(ed25519PublicKeyAsync(new Uint8Array(31))).rejects.toThrow(CryptoError);
   });
 });
 

@@ -24,6 +24,56 @@ export function ed25519PublicKey(privateKey: Uint8Array): Uint8Array {
   return ed25519.getPublicKey(privateKey);
 }
 
+const PKCS8_ED25519_PREFIX = Uint8Array.of(
+  0x30,
+  0x2e,
+  0x02,
+  0x01,
+  0x00,
+  0x30,
+  0x05,
+  0x06,
+  0x03,
+  0x2b,
+  0x65,
+  0x70,
+  0x04,
+  0x22,
+  0x04,
+  0x20,
+);
+
+/**
+ * `ed25519PublicKey` through WebCrypto where it has Ed25519 (native): a client opening its
+ * database needs one public key, and @noble/curves's first one costs tens of milliseconds
+ * (it builds its base-point tables). Falls back to @noble/curves.
+ */
+export async function ed25519PublicKeyAsync(privateKey: Uint8Array): Promise<Uint8Array> {
+  assertBytes(privateKey, "Ed25519 private key", 32);
+  const subtle = globalThis.crypto?.subtle;
+  if (subtle !== undefined) {
+    try {
+      const pkcs8 = new Uint8Array(PKCS8_ED25519_PREFIX.length + 32);
+      pkcs8.set(PKCS8_ED25519_PREFIX);
+      pkcs8.set(privateKey, PKCS8_ED25519_PREFIX.length);
+      const key = await subtle.importKey("pkcs8", pkcs8, "Ed25519", true, ["sign"]);
+      const jwk = await subtle.exportKey("jwk", key);
+      if (typeof jwk.x === "string") return base64UrlDecode(jwk.x);
+    } catch {
+      // No Ed25519 in this WebCrypto: below.
+    }
+  }
+  return ed25519.getPublicKey(privateKey);
+}
+
+function base64UrlDecode(s: string): Uint8Array {
+  const b64 = s.replace(/-/g, "+").replace(/_/g, "/");
+  const bin = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
 /** Plain Ed25519 (no prehash, no context), as MLS and the commit log use it. */
 export function ed25519Sign(privateKey: Uint8Array, message: Uint8Array): Uint8Array {
   assertBytes(privateKey, "Ed25519 private key", 32);

@@ -10,6 +10,7 @@ export {
   ED25519_PUBLIC_KEY_LENGTH,
   ED25519_SIGNATURE_LENGTH,
   ed25519PublicKey,
+  ed25519PublicKeyAsync,
   ed25519phSign,
   ed25519phVerify,
   ed25519Sign,

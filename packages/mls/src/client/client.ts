@@ -2,7 +2,7 @@
 // gives conversations, inbox state and reachability checks (the node-sdk API, typed).
 import { XmtpApi, type XmtpApiClient } from "@x/api";
 import { CodecRegistry, type ContentCodec } from "@x/content-types";
-import { ed25519PublicKey, generateEd25519PrivateKey, toHex } from "@x/crypto";
+import { ed25519PublicKeyAsync, generateEd25519PrivateKey, toHex } from "@x/crypto";
 import { type ClientDatabase, RegistrationState } from "@x/db";
 import {
   type Identifier,
@@ -59,14 +59,16 @@ export interface InboxStateView {
   sequenceId: bigint;
 }
 
-function decodeInstallationKey(bytes: Uint8Array): XmtpIdentity["installationKey"] {
+async function decodeInstallationKey(
+  bytes: Uint8Array,
+): Promise<XmtpIdentity["installationKey"]> {
   if (bytes.length !== 32) {
     throw new ClientError(
       "CLIENT_IDENTITY_INVALID",
       "the stored installation key is not a 32-byte Ed25519 seed",
     );
   }
-  return { privateKey: bytes, publicKey: ed25519PublicKey(bytes) };
+  return { privateKey: bytes, publicKey: await ed25519PublicKeyAsync(bytes) };
 }
 
 export class Client {
@@ -134,7 +136,7 @@ export class Client {
     }
     const identity: XmtpIdentity = {
       inboxId: stored.inboxId,
-      installationKey: decodeInstallationKey(stored.installationKeys),
+      installationKey: await decodeInstallationKey(stored.installationKeys),
     };
     const ctx: ClientContext = {
       api,
