@@ -1,10 +1,15 @@
 // Run in a fresh process by the benchmark: times the import of a client package and the
 // creation of a client from an existing database, and reports the process's RSS once the client
 // holds its conversations. Prints one JSON line.
-//   node child.js <ours|libxmtp-1.9.1> <url> <reopen JSON>
+//   node child.js <ours|ours-bundled|libxmtp-1.9.1> <url> <reopen JSON> [bundle entry file]
 import { performance } from "node:perf_hooks";
 
-const [impl, url, reopenJson] = process.argv.slice(2) as [string, string, string];
+const [impl, url, reopenJson, bundle] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string | undefined,
+];
 const reopen = JSON.parse(reopenJson) as {
   privateKey: `0x${string}`;
   dbPath: string;
@@ -17,14 +22,22 @@ async function main() {
   let importMs: number;
   let openMs: number;
   let conversations: number;
-  if (impl === "ours") {
-    const [{ Client }, { createGrpcApiClient }, { openSqlite }, { privateKeyToAccount }] =
-      await Promise.all([
+  if (impl === "ours" || impl === "ours-bundled") {
+    type Ours = typeof import("@x/mls") &
+      typeof import("@x/api-grpc") &
+      typeof import("@x/db/sqlite");
+    const load = async (): Promise<Ours> => {
+      // The bundle (bundle.ts) exports the same three names.
+      if (impl === "ours-bundled") return (await import(bundle!)) as Ours;
+      const [mls, grpc, sqlite] = await Promise.all([
         import("@x/mls"),
         import("@x/api-grpc"),
         import("@x/db/sqlite"),
-        import("viem/accounts"),
       ]);
+      return { ...mls, ...grpc, ...sqlite };
+    };
+    const [{ Client, createGrpcApiClient, openSqlite }, { privateKeyToAccount }] =
+      await Promise.all([load(), import("viem/accounts")]);
     importMs = performance.now() - t0;
     // The wallet account is made before the clock starts, as for libxmtp below.
     const account = privateKeyToAccount(reopen.privateKey);

@@ -10,6 +10,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { bundleOurClient } from "./bundle.js";
 import { CountingNode } from "./harness.js";
 import { type Handle, type Impl, type ImplName, libxmtp154, libxmtp191, ours } from "./impls.js";
 import { installedSizes } from "./installed-size.js";
@@ -135,12 +136,20 @@ async function main() {
     }
 
     if (want("process")) {
-      for (const name of ["ours", "libxmtp-1.9.1"] as const) {
+      log("process: bundling our client with rolldown");
+      const bundle = await bundleOurClient(path.resolve(HERE, "../.bundle"));
+      const runs = [
+        { name: "ours", child: "ours" },
+        { name: "libxmtp-1.9.1", child: "libxmtp-1.9.1" },
+        { name: "ours", child: "ours-bundled" },
+      ] as const;
+      for (const { name, child } of runs) {
         if (!reopen[name]) {
           const member = await syncAll(ctxFor(impls[name]), quick ? 10 : 100, 1);
           reopen[name] = member.reopen;
         }
-        log(`process: ${name}`);
+        const bundled = child === "ours-bundled";
+        log(`process: ${child}`);
         const imp: number[] = [];
         const open: number[] = [];
         const rss: number[] = [];
@@ -152,9 +161,10 @@ async function main() {
             [
               "--expose-gc",
               path.join(HERE, "child.js"),
-              name,
+              child,
               node.url,
               JSON.stringify(reopen[name]),
+              ...(bundled ? [bundle] : []),
             ],
             { encoding: "utf8", cwd: path.resolve(HERE, "..") },
           );
@@ -171,6 +181,23 @@ async function main() {
         }
         const add = (scenario: string, unit: string, values: number[], note?: string) =>
           rows.push({ scenario, unit, better: "lower", values, impl: name, note });
+        if (bundled) {
+          // libxmtp is a native addon behind a thin JS layer: its plain runs stand for it here.
+          const pair = (plain: string, scenario: string, values: number[], note: string) => {
+            add(scenario, "ms", values, note);
+            const theirs = rows.find((r) => r.impl === "libxmtp-1.9.1" && r.scenario === plain);
+            if (theirs) rows.push({ ...theirs, scenario });
+          };
+          const note = "ours: one rolldown bundle (native drivers outside); libxmtp: its plain run";
+          pair("import the package (fresh process)", "import the package, app bundled", imp, note);
+          pair(
+            "create a client from an existing database",
+            "create a client from an existing database, app bundled",
+            open,
+            note,
+          );
+          continue;
+        }
         add("import the package (fresh process)", "ms", imp);
         add("create a client from an existing database", "ms", open);
         add(

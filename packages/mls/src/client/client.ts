@@ -59,9 +59,7 @@ export interface InboxStateView {
   sequenceId: bigint;
 }
 
-async function decodeInstallationKey(
-  bytes: Uint8Array,
-): Promise<XmtpIdentity["installationKey"]> {
+async function decodeInstallationKey(bytes: Uint8Array): Promise<XmtpIdentity["installationKey"]> {
   if (bytes.length !== 32) {
     throw new ClientError(
       "CLIENT_IDENTITY_INVALID",
