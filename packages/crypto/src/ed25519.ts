@@ -2,7 +2,7 @@
 // Ed25519ph (RFC 8032: SHA-512 prehash plus a context string), and MLS content and commit-log
 // entries with plain Ed25519.
 import { ed25519, ed25519ph } from "@noble/curves/ed25519.js";
-import { utf8 } from "./bytes.js";
+import { base64UrlToBytes, utf8 } from "./bytes.js";
 import { assertBytes, CryptoError, invalidInput } from "./errors.js";
 import { randomBytes } from "./random.js";
 
@@ -43,6 +43,15 @@ const PKCS8_ED25519_PREFIX = Uint8Array.of(
   0x20,
 );
 
+/** A raw 32-byte Ed25519 private key as the PKCS#8 DER that WebCrypto imports (RFC 8410). */
+export function ed25519Pkcs8(privateKey: Uint8Array): Uint8Array<ArrayBuffer> {
+  assertBytes(privateKey, "Ed25519 private key", 32);
+  const out = new Uint8Array(PKCS8_ED25519_PREFIX.length + 32);
+  out.set(PKCS8_ED25519_PREFIX);
+  out.set(privateKey, PKCS8_ED25519_PREFIX.length);
+  return out;
+}
+
 /**
  * `ed25519PublicKey` through WebCrypto where it has Ed25519 (native): a client opening its
  * database needs one public key, and @noble/curves's first one costs tens of milliseconds
@@ -53,25 +62,16 @@ export async function ed25519PublicKeyAsync(privateKey: Uint8Array): Promise<Uin
   const subtle = globalThis.crypto?.subtle;
   if (subtle !== undefined) {
     try {
-      const pkcs8 = new Uint8Array(PKCS8_ED25519_PREFIX.length + 32);
-      pkcs8.set(PKCS8_ED25519_PREFIX);
-      pkcs8.set(privateKey, PKCS8_ED25519_PREFIX.length);
-      const key = await subtle.importKey("pkcs8", pkcs8, "Ed25519", true, ["sign"]);
+      const key = await subtle.importKey("pkcs8", ed25519Pkcs8(privateKey), "Ed25519", true, [
+        "sign",
+      ]);
       const jwk = await subtle.exportKey("jwk", key);
-      if (typeof jwk.x === "string") return base64UrlDecode(jwk.x);
+      if (typeof jwk.x === "string") return base64UrlToBytes(jwk.x);
     } catch {
       // No Ed25519 in this WebCrypto: below.
     }
   }
   return ed25519.getPublicKey(privateKey);
-}
-
-function base64UrlDecode(s: string): Uint8Array {
-  const b64 = s.replace(/-/g, "+").replace(/_/g, "/");
-  const bin = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
 }
 
 /** Plain Ed25519 (no prehash, no context), as MLS and the commit log use it. */

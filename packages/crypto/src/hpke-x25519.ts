@@ -8,7 +8,7 @@
 //   @noble/ciphers elsewhere ("#chacha" in package.json "imports").
 
 import { x25519 } from "@noble/curves/ed25519.js";
-import { bytesEqual, concatBytes, utf8 } from "./bytes.js";
+import { base64UrlToBytes, bytesEqual, concatBytes, utf8 } from "./bytes.js";
 import { chacha20Poly1305Open, chacha20Poly1305Seal } from "./chacha.js";
 import { assertBytes, CryptoError, invalidInput } from "./errors.js";
 import { hkdfSha256Expand, hkdfSha256Extract } from "./hashes.js";
@@ -213,13 +213,6 @@ let defaultBackend: Promise<X25519Backend> | undefined;
 export function defaultX25519(): Promise<X25519Backend> {
   defaultBackend ??= selectX25519((globalThis as { crypto?: { subtle?: Subtle } }).crypto?.subtle);
   return defaultBackend;
-}
-
-function base64UrlToBytes(text: string): Uint8Array {
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

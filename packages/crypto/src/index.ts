@@ -9,6 +9,7 @@ export {
 export {
   ED25519_PUBLIC_KEY_LENGTH,
   ED25519_SIGNATURE_LENGTH,
+  ed25519Pkcs8,
   ed25519PublicKey,
   ed25519PublicKeyAsync,
   ed25519phSign,

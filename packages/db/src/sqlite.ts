@@ -18,6 +18,7 @@ import {
 import { openDatabase, type XmtpDatabase } from "./db.js";
 import { DatabaseKeyError, DatabaseOpenError, DbInputError } from "./errors.js";
 import type { Database } from "./schema.js";
+import { hex } from "./values.js";
 
 export interface SqliteOptions {
   /** A file path, or ":memory:" for a database that lives as long as the connection (tests). */
@@ -60,12 +61,6 @@ async function loadDriver(name: string): Promise<RawSqliteConstructor> {
       err,
     );
   }
-}
-
-function hex(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += b.toString(16).padStart(2, "0");
-  return s;
 }
 
 function isNotADatabase(err: unknown): boolean {

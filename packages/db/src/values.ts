@@ -5,6 +5,13 @@ import type { Cursor } from "./types.js";
 
 type Raw = bigint | number | string;
 
+/** Lowercase hex, for keys and SQL literals (@x/db stays below @x/crypto). */
+export function hex(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += (b < 16 ? "0" : "") + b.toString(16);
+  return s;
+}
+
 export function toBigInt(v: Raw): bigint {
   return typeof v === "bigint" ? v : BigInt(v);
 }

@@ -1,7 +1,7 @@
 import { DbInputError } from "../errors.js";
 import type { CursorStore } from "../interfaces.js";
 import { type CursorKind, VALID } from "../types.js";
-import { checkBigInt, checkBytes, checkEnum, checkInt, toBigInt, toNum } from "../values.js";
+import { checkBigInt, checkBytes, checkEnum, checkInt, hex, toBigInt, toNum } from "../values.js";
 import { q, type StoreContext } from "./common.js";
 
 function checkKey(entityId: unknown, kind: unknown, originatorId: unknown) {
@@ -11,12 +11,6 @@ function checkKey(entityId: unknown, kind: unknown, originatorId: unknown) {
 }
 
 const MANY_CHUNK = 500;
-
-function hexKey(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += (b < 16 ? "0" : "") + b.toString(16);
-  return s;
-}
 
 export class KyselyCursorStore implements CursorStore {
   constructor(private readonly ctx: StoreContext) {}
@@ -54,9 +48,9 @@ export class KyselyCursorStore implements CursorStore {
           .where("originator_id", "=", originatorId)
           .execute(),
       );
-      for (const r of rows) found.set(hexKey(r.entity_id), toBigInt(r.sequence_id));
+      for (const r of rows) found.set(hex(r.entity_id), toBigInt(r.sequence_id));
     }
-    return entityIds.map((id) => found.get(hexKey(id)) ?? 0n);
+    return entityIds.map((id) => found.get(hex(id)) ?? 0n);
   }
 
   async getAll(entityId: Uint8Array, kind: CursorKind): Promise<Map<number, bigint>> {

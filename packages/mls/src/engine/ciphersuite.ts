@@ -8,7 +8,7 @@
 //   still go to WebCrypto, which hashes them natively);
 // - Ed25519 keys are imported into WebCrypto once and kept (a few private keys, more public ones);
 // - HPKE runs on @x/crypto's DHKEM(X25519) base mode (hpke.ts).
-import { hkdfSha256Expand, hkdfSha256Extract, hmacSha256, sha256 } from "@x/crypto";
+import { ed25519Pkcs8, hkdfSha256Expand, hkdfSha256Extract, hmacSha256, sha256 } from "@x/crypto";
 import {
   type CiphersuiteImpl,
   getCiphersuiteFromName,
@@ -19,6 +19,7 @@ import {
 } from "ts-mls";
 import { CIPHERSUITE_NAME } from "./constants.js";
 import { x25519Hpke } from "./hpke.js";
+import { KeptByBytes } from "./kept.js";
 
 let cached: Promise<CiphersuiteImpl> | undefined;
 
@@ -66,47 +67,6 @@ const KEPT_PUBLIC_KEYS = 1024;
 
 type WebCryptoKey = Awaited<ReturnType<typeof globalThis.crypto.subtle.importKey>>;
 
-class KeyCache {
-  readonly #keys = new Map<string, Promise<WebCryptoKey>>();
-  constructor(private readonly size: number) {}
-
-  get(bytes: Uint8Array, load: () => Promise<WebCryptoKey>): Promise<WebCryptoKey> {
-    const id = hexOf(bytes);
-    let key = this.#keys.get(id);
-    if (key !== undefined) {
-      this.#keys.delete(id);
-    } else {
-      key = load();
-      // A key WebCrypto refused is not kept: the next call tries (and fails) again.
-      key.catch(() => this.#keys.delete(id));
-    }
-    this.#keys.set(id, key);
-    if (this.#keys.size > this.size) {
-      const oldest = this.#keys.keys().next().value;
-      if (oldest !== undefined) this.#keys.delete(oldest);
-    }
-    return key;
-  }
-}
-
-function hexOf(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += (b < 16 ? "0" : "") + b.toString(16);
-  return s;
-}
-
-/** PKCS#8 wrapping of a raw 32-byte Ed25519 private key (RFC 8410), as WebCrypto imports it. */
-const PKCS8_ED25519_PREFIX = new Uint8Array([
-  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
-]);
-
-function pkcs8(rawKey: Uint8Array): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(PKCS8_ED25519_PREFIX.length + rawKey.length);
-  out.set(PKCS8_ED25519_PREFIX);
-  out.set(rawKey, PKCS8_ED25519_PREFIX.length);
-  return out;
-}
-
 const buffer = (b: Uint8Array): Uint8Array<ArrayBuffer> =>
   b.buffer instanceof ArrayBuffer ? (b as Uint8Array<ArrayBuffer>) : new Uint8Array(b);
 
@@ -114,15 +74,15 @@ function keptKeySignature(base: Signature): Signature {
   const subtle = globalThis.crypto?.subtle;
   // Without WebCrypto, ts-mls falls back to @noble/curves; nothing to import then.
   if (subtle === undefined) return base;
-  const privateKeys = new KeyCache(KEPT_PRIVATE_KEYS);
-  const publicKeys = new KeyCache(KEPT_PUBLIC_KEYS);
+  const privateKeys = new KeptByBytes<WebCryptoKey>(KEPT_PRIVATE_KEYS);
+  const publicKeys = new KeptByBytes<WebCryptoKey>(KEPT_PUBLIC_KEYS);
   return {
     async sign(signKey, message) {
       // ts-mls keys are raw 32-byte seeds; anything else is already PKCS#8.
       const key = await privateKeys.get(signKey, () =>
         subtle.importKey(
           "pkcs8",
-          signKey.length === 32 ? pkcs8(signKey) : buffer(signKey),
+          signKey.length === 32 ? ed25519Pkcs8(signKey) : buffer(signKey),
           "Ed25519",
           false,
           ["sign"],

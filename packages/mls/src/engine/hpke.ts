@@ -14,6 +14,7 @@ import {
   setupBaseSender,
 } from "@x/crypto";
 import type { Hpke } from "ts-mls";
+import { KeptByBytes } from "./kept.js";
 
 type PublicKey = Parameters<Hpke["exportPublicKey"]>[0];
 type PrivateKey = Parameters<Hpke["exportPrivateKey"]>[0];
@@ -49,35 +50,14 @@ const pair = (kp: { publicKey: Uint8Array; privateKey: Uint8Array }) => ({
 /** Derived key pairs kept, by input secret (least recently used out). */
 const KEPT_DERIVED_PAIRS = 64;
 
-/**
- * ts-mls derives each path node's key pair twice in one commit (once for the public keys of the
- * UpdatePath, once for the private path) and the epoch's external key pair on every commit and
- * receipt; each derivation costs an X25519 base-point multiplication (about 0.5 ms here).
- */
-function keptDerivations() {
-  const kept = new Map<string, Promise<{ publicKey: Uint8Array; privateKey: Uint8Array }>>();
-  return (ikm: Uint8Array) => {
-    let id = "";
-    for (const b of ikm) id += (b < 16 ? "0" : "") + b.toString(16);
-    let pair = kept.get(id);
-    if (pair !== undefined) {
-      kept.delete(id);
-    } else {
-      pair = deriveX25519KeyPair(ikm);
-      pair.catch(() => kept.delete(id));
-    }
-    kept.set(id, pair);
-    if (kept.size > KEPT_DERIVED_PAIRS) {
-      const oldest = kept.keys().next().value;
-      if (oldest !== undefined) kept.delete(oldest);
-    }
-    return pair;
-  };
-}
-
 /** `base` (ts-mls's HPKE of suite 0x0003) with every KEM and key-schedule step replaced. */
 export function x25519Hpke(base: Hpke): Hpke {
-  const derive = keptDerivations();
+  // ts-mls derives each path node's key pair twice in one commit (for the UpdatePath's public
+  // keys, then for the private path) and the epoch's external key pair on every commit and
+  // receipt; each derivation costs an X25519 base-point multiplication (about 0.5 ms here).
+  const derived = new KeptByBytes<{ publicKey: Uint8Array; privateKey: Uint8Array }>(
+    KEPT_DERIVED_PAIRS,
+  );
   return {
     async seal(publicKey, plaintext, info, aad) {
       const sender = await setupBaseSender(unbox(publicKey, "public"), info);
@@ -103,7 +83,7 @@ export function x25519Hpke(base: Hpke): Hpke {
       chacha20Poly1305Seal(key, nonce, plaintext, aad ?? EMPTY),
     decryptAead: async (key, nonce, aad, ciphertext) =>
       chacha20Poly1305Open(key, nonce, ciphertext, aad ?? EMPTY),
-    deriveKeyPair: async (ikm) => pair(await derive(ikm)),
+    deriveKeyPair: async (ikm) => pair(await derived.get(ikm, () => deriveX25519KeyPair(ikm))),
     generateKeyPair: async () => pair(await generateX25519KeyPair()),
     keyLength: base.keyLength,
     nonceLength: base.nonceLength,

@@ -1,5 +1,6 @@
 // The node's storage: typed queries over the schema, with xmtp-node-go's paging rules.
 import { createHash } from "node:crypto";
+import { toHex } from "@x/crypto";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
 import { type Database, type Dialect, migrationProvider } from "./schema.js";
 
@@ -205,10 +206,10 @@ export class NodeStore {
         .execute();
       for (const row of rows) {
         const m = groupMessageRow(row);
-        newest.set(hexKey(m.groupId), m);
+        newest.set(toHex(m.groupId), m);
       }
     }
-    return groupIds.map((g) => newest.get(hexKey(g)));
+    return groupIds.map((g) => newest.get(toHex(g)));
   }
 
   // --- welcomes ---
@@ -447,12 +448,6 @@ export class NodeStore {
 }
 
 const NEWEST_CHUNK = 500;
-
-function hexKey(b: Uint8Array): string {
-  let s = "";
-  for (const x of b) s += (x < 16 ? "0" : "") + x.toString(16);
-  return s;
-}
 
 function groupMessageRow(r: {
   id: bigint | number | string;
