@@ -24,6 +24,7 @@ import {
   sendAndSync,
   streamLatency,
   syncAll,
+  warmUpNode,
 } from "./scenarios.js";
 import { fmt, renderTable, type Summary, spread, summarize } from "./stats.js";
 
@@ -69,6 +70,8 @@ async function main() {
   const reopen: Partial<Record<ImplName, Handle["reopen"]>> = {};
 
   try {
+    log("warm-up: the node's code paths, untimed");
+    await warmUpNode(impls.ours, quick ? 1 : 3);
     if (want("register")) {
       for (const impl of all) {
         log(`register: ${impl.name}`);

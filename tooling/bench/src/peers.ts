@@ -54,8 +54,9 @@ export async function createOurs(
   dbPath: string,
   wallet = randomWallet(),
 ): Promise<Ours> {
-  // XMTP_BENCH_SYNCHRONOUS=normal: try SQLite synchronous=NORMAL (the default is FULL).
-  const synchronous = process.env.XMTP_BENCH_SYNCHRONOUS === "normal" ? "normal" : undefined;
+  // XMTP_BENCH_SYNCHRONOUS=full: measure with SQLite synchronous=FULL (@x/db's default is NORMAL,
+  // as libxmtp's).
+  const synchronous = process.env.XMTP_BENCH_SYNCHRONOUS === "full" ? "full" : undefined;
   const db = await openSqlite({ path: dbPath, synchronous });
   const client = await Client.create(privateKeyToAccount(wallet.privateKey), {
     api: createGrpcApiClient({ url, appVersion: "bench-ours" }),

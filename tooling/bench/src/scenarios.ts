@@ -259,3 +259,26 @@ export async function streamLatency(ctx: Ctx, count: number): Promise<void> {
     note: ctx.impl.name === "ours" ? "ours: group.stream()" : undefined,
   });
 }
+
+/**
+ * Untimed: runs every kind of node call once through `impl` (register, group, add, send, sync,
+ * syncAll, stream) so the node process has compiled its code paths before anything is timed.
+ * Without it, whichever implementation ran first paid the node's warm-up.
+ */
+export async function warmUpNode(impl: Impl, rounds = 3): Promise<void> {
+  for (let r = 0; r < rounds; r++) {
+    const a = await impl.create();
+    const b = await impl.create();
+    const c = await impl.create();
+    const conv = await a.createGroup([b.inboxId]);
+    await a.addMembers(conv, [c.inboxId]);
+    const theirs = await join(b, conv.id);
+    const heard: string[] = [];
+    const stop = await b.listen(theirs, (t) => heard.push(t));
+    for (let i = 0; i < 20; i++) await a.send(conv, `warm-up ${i}`);
+    await eventually(async () => heard.length >= 20, "warm-up: stream");
+    await stop();
+    await b.syncConv(theirs);
+    await c.syncAll();
+  }
+}
