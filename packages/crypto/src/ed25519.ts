@@ -4,6 +4,7 @@
 import { ed25519, ed25519ph } from "@noble/curves/ed25519.js";
 import { base64UrlToBytes, utf8 } from "./bytes.js";
 import { assertBytes, CryptoError, invalidInput } from "./errors.js";
+import { curve25519Pkcs8 } from "./pkcs8.js";
 import { randomBytes } from "./random.js";
 
 /** Context of installation-key signatures inside identity updates (libxmtp constants.rs). */
@@ -24,32 +25,10 @@ export function ed25519PublicKey(privateKey: Uint8Array): Uint8Array {
   return ed25519.getPublicKey(privateKey);
 }
 
-const PKCS8_ED25519_PREFIX = Uint8Array.of(
-  0x30,
-  0x2e,
-  0x02,
-  0x01,
-  0x00,
-  0x30,
-  0x05,
-  0x06,
-  0x03,
-  0x2b,
-  0x65,
-  0x70,
-  0x04,
-  0x22,
-  0x04,
-  0x20,
-);
-
 /** A raw 32-byte Ed25519 private key as the PKCS#8 DER that WebCrypto imports (RFC 8410). */
 export function ed25519Pkcs8(privateKey: Uint8Array): Uint8Array<ArrayBuffer> {
   assertBytes(privateKey, "Ed25519 private key", 32);
-  const out = new Uint8Array(PKCS8_ED25519_PREFIX.length + 32);
-  out.set(PKCS8_ED25519_PREFIX);
-  out.set(privateKey, PKCS8_ED25519_PREFIX.length);
-  return out;
+  return curve25519Pkcs8("Ed25519", privateKey);
 }
 
 /**

@@ -12,6 +12,7 @@ import { base64UrlToBytes, bytesEqual, concatBytes, utf8 } from "./bytes.js";
 import { chacha20Poly1305Open, chacha20Poly1305Seal } from "./chacha.js";
 import { assertBytes, CryptoError, invalidInput } from "./errors.js";
 import { hkdfSha256Expand, hkdfSha256Extract } from "./hashes.js";
+import { curve25519Pkcs8 } from "./pkcs8.js";
 import { randomBytes } from "./random.js";
 
 /** Nsk = Npk = Nenc of DHKEM(X25519): every key and KEM output has 32 bytes. */
@@ -96,25 +97,6 @@ interface WebCryptoKeyPair {
 }
 
 const X25519_ALGORITHM = { name: "X25519" } as const;
-/** DER PrivateKeyInfo{version 0, id-X25519 (1.3.101.110), OCTET STRING{OCTET STRING(32)}} up to the key. */
-const PKCS8_X25519_PREFIX = Uint8Array.of(
-  0x30,
-  0x2e,
-  0x02,
-  0x01,
-  0x00,
-  0x30,
-  0x05,
-  0x06,
-  0x03,
-  0x2b,
-  0x65,
-  0x6e,
-  0x04,
-  0x22,
-  0x04,
-  0x20,
-);
 /** The X25519 base point u = 9; importing it is how we probe for WebCrypto X25519. */
 const BASE_POINT = Uint8Array.of(9, ...new Uint8Array(31));
 
@@ -128,15 +110,11 @@ export function webCryptoX25519(subtle: Subtle = globalThis.crypto.subtle): X255
   const deriveBits = (privateKey: WebCryptoKey, peer: WebCryptoKey) =>
     subtle.deriveBits({ name: "X25519", public: peer }, privateKey, 256);
   // WebCrypto imports an X25519 private key only as PKCS#8 or as a JWK that must already carry
-  // the public key; PKCS#8 is a fixed 16-byte prefix. A JWK export then gives the public key.
+  // the public key, so as PKCS#8. A JWK export then gives the public key.
   const importPrivate = (privateKey: Uint8Array) =>
-    subtle.importKey(
-      "pkcs8",
-      concatBytes(PKCS8_X25519_PREFIX, privateKey),
-      X25519_ALGORITHM,
-      true,
-      ["deriveBits"],
-    );
+    subtle.importKey("pkcs8", curve25519Pkcs8("X25519", privateKey), X25519_ALGORITHM, true, [
+      "deriveBits",
+    ]);
   const publicOf = async (privateKey: WebCryptoKey) =>
     base64UrlToBytes((await subtle.exportKey("jwk", privateKey)).x ?? "");
   return {

@@ -4,8 +4,8 @@
 import type { Group } from "@x/mls";
 import type * as b154 from "@xmtp/node-bindings";
 import {
-  create154,
-  create191,
+  createLibxmtp154,
+  createLibxmtp191,
   createOurs,
   eventually,
   type TempDir,
@@ -46,7 +46,7 @@ export function ours(url: string, dir: TempDir): Impl {
   return {
     name: "ours",
     async create(wallet) {
-      const dbPath = dir.file("ours.sqlite");
+      const dbPath = dir.unique("ours.sqlite");
       const p = await createOurs(url, dbPath, wallet);
       const c = p.client;
       const wrap = (g: Group): Conv => ({ id: g.id, raw: g });
@@ -96,8 +96,8 @@ export function libxmtp154(url: string, dir: TempDir): Impl {
   return {
     name: "libxmtp-1.5.4",
     async create(wallet) {
-      const dbPath = dir.file("154.db3");
-      const p = await create154(url, dbPath, wallet);
+      const dbPath = dir.unique("154.db3");
+      const p = await createLibxmtp154(url, dbPath, { wallet, appVersion: "bench-1.5.4" });
       const c = p.client;
       const wrap = (x: b154.Conversation): Conv => ({ id: x.id(), raw: x });
       const g = (conv: Conv) => conv.raw as b154.Conversation;
@@ -143,8 +143,8 @@ export function libxmtp191(url: string, dir: TempDir): Impl {
   return {
     name: "libxmtp-1.9.1",
     async create(wallet) {
-      const dbPath = dir.file("191.db3");
-      const p = await create191(url, dbPath, wallet);
+      const dbPath = dir.unique("191.db3");
+      const p = await createLibxmtp191(url, dbPath, { wallet, appVersion: "bench-1.9.1" });
       const c = p.client;
       type G = NonNullable<Awaited<ReturnType<typeof c.conversations.getConversationById>>>;
       const wrap = (x: G): Conv => ({ id: x.id, raw: x });
@@ -195,10 +195,17 @@ export function libxmtp191(url: string, dir: TempDir): Impl {
   };
 }
 
+/** How the benchmark waits: every 50 ms, for up to a minute. */
+export const POLL = { timeoutMs: 60_000, intervalMs: 50 };
+
 /** The receiver joins `id` through its welcomes. */
 export async function join(h: Handle, id: string): Promise<Conv> {
-  return eventually(async () => {
-    await h.syncWelcomes();
-    return h.find(id).catch(() => undefined);
-  }, `${h.inboxId} to join ${id}`);
+  return eventually(
+    async () => {
+      await h.syncWelcomes();
+      return h.find(id).catch(() => undefined);
+    },
+    `${h.inboxId} to join ${id}`,
+    POLL,
+  );
 }

@@ -50,7 +50,7 @@ const started = performance.now();
 
 async function main() {
   const node = await CountingNode.start();
-  const dir = new TempDir();
+  const dir = new TempDir("x-bench-");
   log(`bench: node on ${node.url}, temp dir ${dir.path}`);
   const impls: Record<ImplName, Impl> = {
     ours: ours(node.url, dir),

@@ -28,7 +28,7 @@ const profiling = async <T>(run: () => Promise<T>): Promise<T> => {
 };
 
 const node = await CountingNode.start();
-const dir = new TempDir();
+const dir = new TempDir("x-bench-");
 const impl = ours(node.url, dir);
 try {
   const a = await impl.create();

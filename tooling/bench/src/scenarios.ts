@@ -2,7 +2,7 @@
 // (milliseconds, or the unit it names) and the network counts of the measured operations.
 import { performance } from "node:perf_hooks";
 import { type CountingNode, measure } from "./harness.js";
-import { type Conv, type Handle, type Impl, join } from "./impls.js";
+import { type Conv, type Handle, type Impl, join, POLL } from "./impls.js";
 import { eventually } from "./peers.js";
 
 export interface Sample {
@@ -244,7 +244,7 @@ export async function streamLatency(ctx: Ctx, count: number): Promise<void> {
       const t1 = await eventually(
         async () => arrived.get(text),
         `${ctx.impl.name} receipt of ${text}`,
-        30_000,
+        { ...POLL, timeoutMs: 30_000 },
       );
       lat.push(t1 - t0);
     }
@@ -276,7 +276,7 @@ export async function warmUpNode(impl: Impl, rounds = 3): Promise<void> {
     const heard: string[] = [];
     const stop = await b.listen(theirs, (t) => heard.push(t));
     for (let i = 0; i < 20; i++) await a.send(conv, `warm-up ${i}`);
-    await eventually(async () => heard.length >= 20, "warm-up: stream");
+    await eventually(async () => heard.length >= 20, "warm-up: stream", POLL);
     await stop();
     await b.syncConv(theirs);
     await c.syncAll();

@@ -88,7 +88,7 @@ export class LibxmtpMember implements Member {
   }
 
   get address(): string {
-    return this.peer.address;
+    return privateKeyToAccount(this.peer.wallet.privateKey).address;
   }
 
   get inboxId(): string {

@@ -3,49 +3,21 @@
 // sends a text there, and prints what it saw as JSON on stdout.
 //
 // usage: node peer-154.mjs '{"url","dbPath","dbKeyHex","privateKey","peerInboxId"?,"send"?}'
-import * as xmtp from "@xmtp/node-bindings";
-import { hexToBytes } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { createLibxmtp154, randomWallet, textContent154 } from "@x/testing/libxmtp";
 
 const input = JSON.parse(process.argv[2]);
-const account = privateKeyToAccount(input.privateKey);
-const identifier = { identifier: account.address.toLowerCase(), identifierKind: 0 };
-const inboxId =
-  (await xmtp.getInboxIdForIdentifier(input.url, false, identifier)) ??
-  xmtp.generateInboxId(identifier);
-const client = await xmtp.createClient(
-  input.url,
-  false,
-  input.dbPath,
-  inboxId,
-  identifier,
-  Buffer.from(input.dbKeyHex, "hex"),
-  undefined,
-  "disabled",
-  { level: "off" },
-  false,
-  false,
-  "interop-restart",
-);
-const registeredBefore = client.isRegistered();
-if (!registeredBefore) {
-  const request = await client.createInboxSignatureRequest();
-  await request.addEcdsaSignature(
-    hexToBytes(await account.signMessage({ message: await request.signatureText() })),
-  );
-  await client.registerIdentity(request);
-}
+const { client, registeredBefore } = await createLibxmtp154(input.url, input.dbPath, {
+  wallet: randomWallet(input.privateKey),
+  dbKey: Buffer.from(input.dbKeyHex, "hex"),
+  appVersion: "interop-restart",
+});
 await client.conversations().syncAllConversations();
 let messages = [];
 if (input.peerInboxId) {
   const dm = client.conversations().findDmByTargetInboxId(input.peerInboxId);
   await dm.sync();
   if (input.send) {
-    await dm.send({
-      type: { authorityId: "xmtp.org", typeId: "text", versionMajor: 1, versionMinor: 0 },
-      parameters: { encoding: "UTF-8" },
-      content: new TextEncoder().encode(input.send),
-    });
+    await dm.send(textContent154(input.send));
   }
   messages = (await dm.findMessages()).filter((m) => m.content.type?.typeId === "text");
 }
