@@ -7,13 +7,13 @@
 import type { PolicySet } from "@x/proto/mls/message_contents";
 import {
   type ClientState,
-  createCommit,
   type Extension,
   encodeMlsMessage,
   type Proposal,
   createGroup as tsCreateGroup,
 } from "ts-mls";
 import { xmtpCiphersuite } from "./ciphersuite.js";
+import { type BuiltCommit, buildCommit } from "./commit.js";
 import { XMTP_CLIENT_CONFIG } from "./constants.js";
 import { errorMessage, GroupOperationError } from "./errors.js";
 import {
@@ -183,15 +183,12 @@ async function stageCommit(
     );
   }
   const cs = await xmtpCiphersuite();
-  let result: Awaited<ReturnType<typeof createCommit>>;
+  let result: BuiltCommit;
   try {
     // Proposals received by reference are committed only by commitPendingProposals: libxmtp 1.5
     // never sends standalone proposals, and a pending GCE proposal next to ours would make an
     // invalid commit.
-    result = await createCommit(
-      { state: includePending ? state : { ...state, unappliedProposals: {} }, cipherSuite: cs },
-      { extraProposals: proposals, ratchetTreeExtension: true },
-    );
+    result = await buildCommit(state, cs, { proposals, includePending });
   } catch (e) {
     throw new GroupOperationError(
       "MLS_OPERATION_FAILED",
@@ -204,7 +201,7 @@ async function stageCommit(
   const staged: StagedCommit = {
     groupId: state.groupContext.groupId,
     epoch: state.groupContext.epoch,
-    commit: encodeMlsMessage(result.commit),
+    commit: encodeMlsMessage(result.message),
     previousState: state,
     newState: result.newState,
   };
@@ -248,7 +245,7 @@ export interface MembershipChange {
 /**
  * libxmtp's UpdateGroupMembership commit: Add proposals, Remove proposals and one
  * GroupContextExtensions proposal carrying the new GroupMembership, in a single commit with an
- * UpdatePath (our ts-mls patch) and a welcome with the ratchet tree for the added installations.
+ * UpdatePath (commit.ts) and a welcome with the ratchet tree for the added installations.
  */
 export async function updateGroupMembership(
   state: ClientState,
