@@ -7,7 +7,8 @@
 import type { KemInterface, RecipientContextParams, SenderContextParams } from "@hpke/common";
 import { KEM_USAGES, XCryptoKey } from "@hpke/common";
 import { shake256 } from "@noble/hashes/sha3.js";
-import { ml_kem768_x25519 } from "@noble/post-quantum/hybrid.js";
+// @noble/post-quantum 0.5.2 (the version ts-mls pins as its peer) names X-Wing `XWing`.
+import { XWing } from "@noble/post-quantum/hybrid.js";
 import { CryptoError } from "./errors.js";
 import { randomBytes } from "./random.js";
 
@@ -30,7 +31,7 @@ export function xwingKeyPairFromSeed(seed: Uint8Array): {
   if (!(seed instanceof Uint8Array) || seed.length !== XWING_PRIVATE_KEY_LENGTH) {
     throw new CryptoError("CRYPTO_INVALID_KEY", "an X-Wing private key (seed) is 32 bytes");
   }
-  const { publicKey } = ml_kem768_x25519.keygen(seed);
+  const { publicKey } = XWing.keygen(seed);
   return { publicKey, privateKey: seed.slice() };
 }
 
@@ -46,7 +47,7 @@ export function xwingEncapsulate(
     throw new CryptoError("CRYPTO_INVALID_INPUT", "X-Wing encapsulation randomness is 64 bytes");
   }
   try {
-    const { cipherText, sharedSecret } = ml_kem768_x25519.encapsulate(publicKey, eseed);
+    const { cipherText, sharedSecret } = XWing.encapsulate(publicKey, eseed);
     return { sharedSecret, ciphertext: cipherText };
   } catch (cause) {
     throw new CryptoError("CRYPTO_INVALID_KEY", "the X-Wing public key failed its validity check", {
@@ -62,7 +63,7 @@ export function xwingDecapsulate(ciphertext: Uint8Array, privateKey: Uint8Array)
   if (!(privateKey instanceof Uint8Array) || privateKey.length !== XWING_PRIVATE_KEY_LENGTH) {
     throw new CryptoError("CRYPTO_INVALID_KEY", "an X-Wing private key (seed) is 32 bytes");
   }
-  return ml_kem768_x25519.decapsulate(ciphertext, privateKey);
+  return XWing.decapsulate(ciphertext, privateKey);
 }
 
 /** The HPKE KemInterface of X-Wing draft-06 with the codepoint libxmtp uses. */

@@ -1,5 +1,6 @@
 // Only the driver the application uses is loaded: "@x/db" loads no native module or pg, and
-// "@x/db/sqlite" loads the cipher build only when a key is given.
+// "@x/db/sqlite" loads one native driver (the SQLCipher-capable build) for plain and encrypted
+// files alike.
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -38,12 +39,12 @@ it("the main entry and the sqlite entry load no driver until one is opened", asy
   expect(await loadedAfter(`await import(url("sqlite.js"));`)).toEqual([]);
 }, 30_000);
 
-it("opening without a key loads better-sqlite3 only; with a key, the cipher build only", async () => {
+it("opening with or without a key loads the one cipher-capable driver", async () => {
   expect(
     await loadedAfter(`
       const { openSqlite } = await import(url("sqlite.js"));
       await (await openSqlite({ path: ":memory:" })).close();`),
-  ).toEqual(["better-sqlite3"]);
+  ).toEqual(["better-sqlite3-multiple-ciphers"]);
   expect(
     await loadedAfter(`
       const { openSqlite } = await import(url("sqlite.js"));

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
+import Database from "better-sqlite3-multiple-ciphers";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { XmtpDatabase } from "./db.js";
@@ -92,7 +92,7 @@ describe("encryption at rest", () => {
     expect(wrongKey.message).toMatch(/encryption key is wrong or missing/);
     expect(String(wrongKey.cause)).toMatch(/file is not a database/);
 
-    // Plain SQLite cannot read it either.
+    // SQLite opened without a key cannot read it either.
     expect(() => new Database(f).prepare("select * from sqlite_master").all()).toThrow(
       /file is not a database/,
     );

@@ -1,7 +1,7 @@
-// @x/db/sqlite: SQLite through better-sqlite3, or through better-sqlite3-multiple-ciphers
-// (SQLCipher-compatible encryption at rest) when a key is given. Only the driver that is used is
-// loaded, so an application without a key never needs the cipher build, and one that imports
-// only "@x/db" needs neither.
+// @x/db/sqlite: SQLite through one native driver, better-sqlite3-multiple-ciphers. It opens plain
+// files when no key is given and SQLCipher-compatible encrypted ones when a key is, so a user
+// builds one native module for both. It is loaded on the first open: an application that imports
+// only "@x/db" (another dialect) never needs it.
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -24,8 +24,8 @@ export interface SqliteOptions {
   /** A file path, or ":memory:" for a database that lives as long as the connection (tests). */
   path: string;
   /**
-   * 32 raw key bytes: the file is encrypted with SQLCipher's format (cipher 'sqlcipher') by
-   * better-sqlite3-multiple-ciphers. Without a key, the file is plain SQLite (better-sqlite3).
+   * 32 raw key bytes: the file is encrypted with SQLCipher's format (cipher 'sqlcipher').
+   * Without a key, the file is plain SQLite.
    */
   encryptionKey?: Uint8Array;
   /** How long a write waits for another connection's lock before failing (default 5000 ms). */
@@ -40,27 +40,30 @@ export interface SqliteOptions {
   migrate?: boolean;
 }
 
-/** The part of the better-sqlite3 API we use (both drivers share it). */
+/** The part of the better-sqlite3 API (which the cipher build shares) that we use. */
 interface RawSqlite extends SqliteDatabase {
   pragma(source: string, options?: { simple?: boolean }): unknown;
   defaultSafeIntegers(on: boolean): unknown;
 }
 type RawSqliteConstructor = new (path: string) => RawSqlite;
 
-const PLAIN_DRIVER = "better-sqlite3";
-const CIPHER_DRIVER = "better-sqlite3-multiple-ciphers";
+const DRIVER = "better-sqlite3-multiple-ciphers";
 
-async function loadDriver(name: string): Promise<RawSqliteConstructor> {
-  try {
-    const mod = (await import(name)) as { default: RawSqliteConstructor };
-    return mod.default;
-  } catch (err) {
-    throw new DatabaseOpenError(
-      `cannot load the SQLite driver "${name}"; install it next to @x/db ` +
-        `(${name === PLAIN_DRIVER ? "better-sqlite3@12.9.0" : "better-sqlite3-multiple-ciphers@12.11.1"})`,
-      err,
-    );
-  }
+let driver: Promise<RawSqliteConstructor> | undefined;
+
+function loadDriver(): Promise<RawSqliteConstructor> {
+  driver ??= import(DRIVER).then(
+    (mod: { default: RawSqliteConstructor }) => mod.default,
+    (err: unknown) => {
+      driver = undefined;
+      throw new DatabaseOpenError(
+        `cannot load the SQLite driver "${DRIVER}"; install it next to @x/db ` +
+          `(npm install ${DRIVER}@12; version 13 needs Node 22)`,
+        err,
+      );
+    },
+  );
+  return driver;
 }
 
 function isNotADatabase(err: unknown): boolean {
@@ -139,7 +142,7 @@ export async function openSqlite(options: SqliteOptions): Promise<XmtpDatabase> 
     throw new DbInputError('synchronous must be "full" or "normal"');
   }
 
-  const Driver = await loadDriver(key ? CIPHER_DRIVER : PLAIN_DRIVER);
+  const Driver = await loadDriver();
   let raw: RawSqlite;
   try {
     raw = new Driver(options.path);

@@ -3,21 +3,16 @@
 // verifying the inbox's signature log again. Proved by breaking the stored log after the first
 // verification: the reopened client still answers from the stored state, and once that state is
 // gone the broken log is verified and rejected.
-import { createRequire } from "node:module";
 import { associationStateFromProto } from "@x/id";
 import { type RunningNode, startNode } from "@x/node";
 import { fromBinary, toBinary } from "@x/proto";
 import { AssociationStateSchema, IdentityUpdateSchema } from "@x/proto/identity/associations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import Database from "better-sqlite3-multiple-ciphers";
 import { TempDir } from "./test-utils/libxmtp.js";
 import { type OurPeer, ourPeer } from "./test-utils/our-client.js";
 
-// The raw SQLite file, to break what the client stored (better-sqlite3 ships no types here).
-type RawDb = {
-  prepare(sql: string): { get(...args: unknown[]): unknown; run(...args: unknown[]): unknown };
-  close(): void;
-};
-const Database = createRequire(import.meta.url)("better-sqlite3") as new (path: string) => RawDb;
+// The raw SQLite file (opened with the driver @x/db uses), to break what the client stored.
 
 describe("persisted association states", () => {
   const dir = new TempDir();

@@ -1,8 +1,8 @@
-// Access to the libxmtp 1.5.4 golden fixtures in shared/ beside the repository, and to the
+// Access to the libxmtp 1.5.4 golden fixtures in the repository (fixtures/libxmtp-1.5.4), and to the
 // published test vectors in this package's test-vectors/ folder.
 import { readFileSync } from "node:fs";
 
-const FIXTURE_DIR = new URL("../../../../../shared/fixtures/libxmtp-1.5.4/", import.meta.url);
+const FIXTURE_DIR = new URL("../../../../fixtures/libxmtp-1.5.4/", import.meta.url);
 const VECTOR_DIR = new URL("../../test-vectors/", import.meta.url);
 
 export interface FixtureClient {

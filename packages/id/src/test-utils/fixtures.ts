@@ -1,10 +1,10 @@
-// Access to the libxmtp 1.5.4 golden fixtures in shared/ beside the repository.
+// Access to the libxmtp 1.5.4 golden fixtures in the repository (fixtures/libxmtp-1.5.4).
 import { readFileSync } from "node:fs";
 import { decodeMessage } from "@x/proto";
 import { PublishIdentityUpdateRequestSchema } from "@x/proto/identity/api/v1";
 import type { IdentityUpdate as IdentityUpdateProto } from "@x/proto/identity/associations";
 
-const FIXTURE_DIR = new URL("../../../../../shared/fixtures/libxmtp-1.5.4/", import.meta.url);
+const FIXTURE_DIR = new URL("../../../../fixtures/libxmtp-1.5.4/", import.meta.url);
 
 export interface FixtureClient {
   privateKey: `0x${string}`;

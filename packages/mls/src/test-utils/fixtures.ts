@@ -1,10 +1,10 @@
-// The libxmtp 1.5.4 golden fixtures (/work/shared/fixtures/libxmtp-1.5.4), found relative to this
-// repository so nothing depends on an absolute path.
+// The libxmtp 1.5.4 golden fixtures kept in the repository (fixtures/libxmtp-1.5.4), found
+// relative to this file so nothing depends on an absolute path.
 import { readFileSync } from "node:fs";
 import { fromBinary } from "@x/proto";
 import { SendGroupMessagesRequestSchema, UploadKeyPackageRequestSchema } from "@x/proto/mls/api/v1";
 
-const dir = new URL("../../../../../shared/fixtures/libxmtp-1.5.4/", import.meta.url);
+const dir = new URL("../../../../fixtures/libxmtp-1.5.4/", import.meta.url);
 
 export function fixtureBytes(name: string): Uint8Array {
   return new Uint8Array(readFileSync(new URL(name, dir)));

@@ -112,7 +112,7 @@ export class NodeStore {
         dialect: new PostgresDialect({ pool: new Pool({ connectionString: options.db, max: 10 }) }),
       });
     } else {
-      const { default: SQLite } = await import("better-sqlite3");
+      const { default: SQLite } = await import("better-sqlite3-multiple-ciphers");
       const sqlite = new SQLite(options.db);
       sqlite.defaultSafeIntegers(true);
       if (options.db !== ":memory:" && options.db !== "") sqlite.pragma("journal_mode = WAL");

@@ -1,4 +1,4 @@
-// Access to the libxmtp 1.5.4 golden fixtures in shared/ beside the repository.
+// Access to the libxmtp 1.5.4 golden fixtures in the repository (fixtures/libxmtp-1.5.4).
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,7 +7,7 @@ import { UploadKeyPackageRequestSchema } from "@x/proto/mls/api/v1";
 
 export const FIXTURES_DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
-  "../../../../../shared/fixtures/libxmtp-1.5.4",
+  "../../../../fixtures/libxmtp-1.5.4",
 );
 
 export function fixture(name: string): Uint8Array {

@@ -1,10 +1,10 @@
-// Loads the libxmtp 1.5.4 golden wire fixtures from shared/ (a sibling of the
-// repository root), located relative to this file so no absolute path is used.
+// Loads the libxmtp 1.5.4 golden wire fixtures kept in the repository (fixtures/libxmtp-1.5.4),
+// located relative to this file so no absolute path is used.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export const FIXTURE_DIR = fileURLToPath(
-  new URL("../../../../../shared/fixtures/libxmtp-1.5.4/", import.meta.url),
+  new URL("../../../../fixtures/libxmtp-1.5.4/", import.meta.url),
 );
 
 export interface FixtureFile {

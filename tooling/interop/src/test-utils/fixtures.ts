@@ -1,11 +1,11 @@
-// The libxmtp 1.5.4 golden fixtures in shared/ beside the repository.
+// Access to the libxmtp 1.5.4 golden fixtures in the repository (fixtures/libxmtp-1.5.4).
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
-  "../../../../../shared/fixtures/libxmtp-1.5.4",
+  "../../../../fixtures/libxmtp-1.5.4",
 );
 
 export const fixture = (name: string) => new Uint8Array(readFileSync(path.join(DIR, name)));
