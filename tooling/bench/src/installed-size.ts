@@ -17,7 +17,7 @@ function du(dir: string): number {
 function npmInstall(dir: string, pkg: object): void {
   writeFileSync(path.join(dir, "package.json"), JSON.stringify(pkg, null, 2));
   // --ignore-scripts: nothing may download or build at install time here (see the note on
-  // better-sqlite3's native module below).
+  // the SQLite driver's native module below).
   execFileSync(
     "npm",
     ["install", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error", "--omit=dev"],
@@ -65,7 +65,8 @@ export function installedSizes(tmp: string): SizeResult {
       "@x/mls": files["@x/mls"],
       "@x/api-grpc": files["@x/api-grpc"],
       "@x/db": files["@x/db"],
-      "better-sqlite3": "12.9.0",
+      "better-sqlite3-multiple-ciphers": "^12.11.1",
+      viem: "^2.21.0",
     },
     overrides: files,
   });
@@ -74,16 +75,16 @@ export function installedSizes(tmp: string): SizeResult {
     private: true,
     dependencies: { "@xmtp/node-sdk": "5.5.0" },
   });
-  // better-sqlite3 builds its native module at install time (skipped above); count the module
+  // The SQLite driver builds its native module at install time (skipped above); count the module
   // built in this workspace, which is what a prebuilt download would add.
   const require = createRequire(import.meta.url);
-  const bs3 = path.dirname(require.resolve("better-sqlite3/package.json"));
+  const bs3 = path.dirname(require.resolve("better-sqlite3-multiple-ciphers/package.json"));
   const native = statSync(path.join(bs3, "build/Release/better_sqlite3.node")).size;
   return {
     oursBytes: du(path.join(oursDir, "node_modules")) + native,
     sdkBytes: du(path.join(sdkDir, "node_modules")),
     oursPackages: countPackages(path.join(oursDir, "node_modules")),
     sdkPackages: countPackages(path.join(sdkDir, "node_modules")),
-    note: `npm install --ignore-scripts; ours + better_sqlite3.node (${(native / 1e6).toFixed(1)} MB) built here; du -sb of node_modules`,
+    note: `npm install --ignore-scripts; ours + viem + better-sqlite3-multiple-ciphers's better_sqlite3.node (${(native / 1e6).toFixed(1)} MB) built here; du -sb of node_modules`,
   };
 }

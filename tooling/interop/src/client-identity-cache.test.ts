@@ -7,8 +7,8 @@ import { associationStateFromProto } from "@x/id";
 import { type RunningNode, startNode } from "@x/node";
 import { fromBinary, toBinary } from "@x/proto";
 import { AssociationStateSchema, IdentityUpdateSchema } from "@x/proto/identity/associations";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Database from "better-sqlite3-multiple-ciphers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TempDir } from "./test-utils/libxmtp.js";
 import { type OurPeer, ourPeer } from "./test-utils/our-client.js";
 
