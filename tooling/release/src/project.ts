@@ -9,6 +9,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -59,6 +60,8 @@ export function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 export interface ReleaseProject {
+  /** The directory holding the tarballs and the app; `removeReleaseProject` deletes it. */
+  base: string;
   dir: string;
   /** package name → tarball path */
   tarballs: Record<string, string>;
@@ -114,7 +117,11 @@ export function makeReleaseProject(): ReleaseProject {
     const err = e as { stdout?: string; stderr?: string };
     throw new Error(`npm install failed in ${dir}:\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
   }
-  return { dir, tarballs, installLog };
+  return { base, dir, tarballs, installLog };
+}
+
+export function removeReleaseProject(project: ReleaseProject): void {
+  rmSync(project.base, { recursive: true, force: true });
 }
 
 export interface InstalledPackage {

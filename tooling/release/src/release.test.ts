@@ -25,6 +25,7 @@ import {
   publishablePackages,
   type ReleaseProject,
   ROOT,
+  removeReleaseProject,
 } from "./project.js";
 
 /** The Node versions our packages declare (engines) and every runtime dependency must admit. */
@@ -45,6 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await node?.child.stop();
   dir.remove();
+  if (project !== undefined) removeReleaseProject(project);
 });
 
 const ours = new Set(publishablePackages().map((p) => p.name));
