@@ -16,6 +16,7 @@ import {
   type PrivateKeyPackage,
   type Proposal,
   processMessage,
+  type Welcome,
 } from "ts-mls";
 import { encode } from "ts-mls/codec/tlsEncoder.js";
 import { decryptWithLabel } from "ts-mls/crypto/hpke.js";
@@ -77,6 +78,12 @@ async function follow(state: ClientState, message: Parameters<typeof processMess
   return processed.newState;
 }
 
+/** Joins from a commit's welcome (which it must have). */
+function join(commit: { welcome?: Welcome }, p: Package): Promise<ClientState> {
+  if (commit.welcome === undefined) throw new Error("expected a welcome");
+  return joinGroup(commit.welcome, p.publicPackage, p.privatePackage, emptyPskIndex, cs);
+}
+
 /** alice alone, then alice + bob (bob joined from alice's add-only welcome). */
 async function twoMembers() {
   const alice = await member("alice");
@@ -91,14 +98,7 @@ async function twoMembers() {
   const addBob = await buildCommit(start, cs, { proposals: [add(bob)] });
   // Add-only: the one case where no path is needed (and none is sent).
   expect(addBob.commit.path).toBeUndefined();
-  if (addBob.welcome === undefined) throw new Error("expected a welcome");
-  const bobState = await joinGroup(
-    addBob.welcome,
-    bob.publicPackage,
-    bob.privatePackage,
-    emptyPskIndex,
-    cs,
-  );
+  const bobState = await join(addBob, bob);
   expectSameEpoch(addBob.newState, bobState);
   return { aliceState: addBob.newState, bobState };
 }
@@ -125,14 +125,7 @@ describe("buildCommit", () => {
     const bobNext = await follow(bobState, ours.message);
     expectSameEpoch(ours.newState, bobNext);
     expect(bobNext.groupContext.extensions).toEqual([membership(2)]);
-    if (ours.welcome === undefined) throw new Error("expected a welcome");
-    const carolState = await joinGroup(
-      ours.welcome,
-      carol.publicPackage,
-      carol.privatePackage,
-      emptyPskIndex,
-      cs,
-    );
+    const carolState = await join(ours, carol);
     expectSameEpoch(ours.newState, carolState);
   });
 
@@ -182,14 +175,7 @@ describe("buildCommit", () => {
     const carol = await member("carol");
     const withCarol = await buildCommit(empty.newState, cs, { proposals: [add(carol)] });
     const bobWithCarol = await follow(bobNext, withCarol.message);
-    if (withCarol.welcome === undefined) throw new Error("expected a welcome");
-    const carolState = await joinGroup(
-      withCarol.welcome,
-      carol.publicPackage,
-      carol.privatePackage,
-      emptyPskIndex,
-      cs,
-    );
+    const carolState = await join(withCarol, carol);
     const bobLeaf = bobWithCarol.privatePath.leafIndex;
     const removeBob = await buildCommit(withCarol.newState, cs, {
       proposals: [{ proposalType: "remove", remove: { removed: bobLeaf } }, gce(3)],
