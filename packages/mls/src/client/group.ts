@@ -65,6 +65,12 @@ import {
 import { contentTypeNumber, type DecodedMessage, toDecodedMessage } from "./content.js";
 import { type ClientContext, hmacRootKey, nowNs } from "./context.js";
 import { ClientError } from "./errors.js";
+import {
+  checkBeforePublish,
+  checkOnReadBack,
+  refusedError,
+  rememberRefused,
+} from "./own-commits.js";
 import { type PostCommit, resumeIntents, sendPostCommitWelcomes } from "./resume.js";
 import { stateCacheOf } from "./state-cache.js";
 import { isTransient, type Stream } from "./stream.js";
@@ -458,6 +464,19 @@ export class Group {
     // The staged state is usually still in memory from driveCommit; its bytes are stored as is.
     const staged = intent.stagedCommit;
     const merged = stateCacheOf(this.ctx.db).decode(stagedKey(this.id), staged);
+    try {
+      await checkOnReadBack(this.ctx.identities, state, merged);
+    } catch (e) {
+      if (isTransient(e)) throw e;
+      // Members reject it too: nobody moves to its epoch. Not merged; the caller gets the error.
+      this.ctx.onSkipped(e, { groupId: this.groupId, cursor: id });
+      rememberRefused(this.ctx.db, intent.id, e);
+      await this.ctx.db.transaction(async (tx) => {
+        await tx.intents.setState(intent.id, IntentState.Error);
+        await advance(tx);
+      });
+      return;
+    }
     const before = readGroupExtensions(state.groupContext.extensions);
     const after = readGroupExtensions(merged.groupContext.extensions);
     await this.ctx.db.transaction(async (tx) => {
@@ -704,6 +723,12 @@ export class Group {
         await this.ctx.db.intents.setState(intent.id, IntentState.Processed);
         return;
       }
+      try {
+        await checkBeforePublish(this.ctx.identities, state, staged);
+      } catch (e) {
+        await this.ctx.db.intents.setState(intent.id, IntentState.Error);
+        throw e;
+      }
       const post: PostCommit =
         staged.welcome === undefined
           ? {}
@@ -738,6 +763,7 @@ export class Group {
       await this.receive();
       const now = await this.ctx.db.intents.get(intent.id);
       if (now?.state === IntentState.Processed || now?.state === IntentState.Committed) return;
+      if (now?.state === IntentState.Error) throw refusedError(this.ctx.db, intent.id);
       if (now?.state === IntentState.Published) await this.ctx.db.intents.setToPublish(intent.id);
     }
     await this.ctx.db.intents.setState(intent.id, IntentState.Error);
@@ -875,6 +901,19 @@ function decodeType(content: Uint8Array): ContentTypeId | undefined {
 
 /** A DM: a group of two inboxes, found again by its dm id. */
 export class Dm extends Group {
+  /**
+   * Syncs every MLS group stitched into this DM, as libxmtp's DM sync does: when both sides
+   * created the DM at once, the peer may be writing to the other group.
+   */
+  override async sync(): Promise<number> {
+    let read = await super.sync();
+    if (this.stored.dmId === null) return read;
+    for (const row of await this.ctx.db.groups.findDms(this.stored.dmId)) {
+      if (toHex(row.id) !== this.id) read += await new Group(this.ctx, row).sync();
+    }
+    return read;
+  }
+
   /** The other inbox. */
   get peerInboxId(): string {
     const dmId = this.stored.dmId ?? "";

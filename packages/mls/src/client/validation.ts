@@ -144,10 +144,15 @@ function checkPermissions(
   }
 }
 
-/** Checks a processed commit from another member against identity state and policies. */
+/**
+ * Checks a processed commit against identity state and policies: another member's, or our own
+ * when it comes back. With `identities: false` (our own commit before it is published), only what
+ * needs no network: policies and admin status, limits, immutable metadata, sequence ids.
+ */
 export async function validateCommit(
   identities: IdentityUpdates,
   processed: ProcessedCommit,
+  options: { identities?: boolean } = {},
 ): Promise<{ committerInboxId: string; before: XmtpGroupExtensions; after: XmtpGroupExtensions }> {
   const { diff } = processed;
   const committerInbox = diff.committer?.inboxId;
@@ -191,6 +196,31 @@ export async function validateCommit(
       throw new CommitValidationError(`the sequence id of inbox ${inbox} goes backwards`);
     }
   }
+  if (options.identities !== false) await checkIdentities(identities, processed, before, after);
+  const actor: Actor = {
+    inboxId: committerInbox,
+    isAdmin: before.mutableMetadata.adminList.includes(committerInbox),
+    isSuperAdmin: before.mutableMetadata.superAdminList.includes(committerInbox),
+  };
+  checkPermissions(before.permissions, before, after, actor, md.addedInboxes, md.removedInboxes);
+  // libxmtp: a change of the permission policies themselves always needs a super admin.
+  if (diff.changedExtensionTypes.includes(EXTENSION_GROUP_PERMISSIONS) && !actor.isSuperAdmin) {
+    throw new CommitValidationError(
+      `inbox ${committerInbox} may not change the group's permissions (only super admins may)`,
+    );
+  }
+  return { committerInboxId: committerInbox, before, after };
+}
+
+/** The installations the commit adds and removes match the inboxes' identity states. */
+async function checkIdentities(
+  identities: IdentityUpdates,
+  processed: ProcessedCommit,
+  before: XmtpGroupExtensions,
+  after: XmtpGroupExtensions,
+): Promise<void> {
+  const { diff } = processed;
+  const md = diffGroupMembership(before.membership, after.membership);
   const changed = [...md.addedInboxes, ...md.updatedInboxes];
   await identities.refresh(changed);
   const expected = new Map<string, Set<string>>();
@@ -257,17 +287,4 @@ export async function validateCommit(
   ) {
     throw new CommitValidationError("the commit changes the tree without a membership update");
   }
-  const actor: Actor = {
-    inboxId: committerInbox,
-    isAdmin: before.mutableMetadata.adminList.includes(committerInbox),
-    isSuperAdmin: before.mutableMetadata.superAdminList.includes(committerInbox),
-  };
-  checkPermissions(before.permissions, before, after, actor, md.addedInboxes, md.removedInboxes);
-  // libxmtp: a change of the permission policies themselves always needs a super admin.
-  if (diff.changedExtensionTypes.includes(EXTENSION_GROUP_PERMISSIONS) && !actor.isSuperAdmin) {
-    throw new CommitValidationError(
-      `inbox ${committerInbox} may not change the group's permissions (only super admins may)`,
-    );
-  }
-  return { committerInboxId: committerInbox, before, after };
 }

@@ -47,6 +47,8 @@ export interface BuiltCommit {
   message: MLSMessage & MlsPrivateMessage;
   /** The Commit inside it (its proposals and UpdatePath), for inspection. */
   commit: Commit;
+  /** Every proposal the commit applies, with its sender (ours, or pending ones by reference). */
+  proposals: ProposalWithSender[];
   newState: ClientState;
   /** The welcome for the added members (GroupInfo with the ratchet tree), when there are any. */
   welcome?: Welcome;
@@ -232,7 +234,8 @@ export async function buildCommit(
     wireformat: "mls_private_message",
     privateMessage: protectedCommit.privateMessage,
   };
+  const proposals = applied.allProposals;
   return welcome === undefined
-    ? { message, commit, newState }
-    : { message, commit, newState, welcome };
+    ? { message, commit, proposals, newState }
+    : { message, commit, proposals, newState, welcome };
 }

@@ -10,6 +10,7 @@ import {
   type Extension,
   encodeMlsMessage,
   type Proposal,
+  type ProposalWithSender,
   createGroup as tsCreateGroup,
 } from "ts-mls";
 import { xmtpCiphersuite } from "./ciphersuite.js";
@@ -51,6 +52,8 @@ export interface StagedCommit {
   previousState: ClientState;
   /** The state after the commit; adopt it when the commit is confirmed. */
   newState: ClientState;
+  /** The proposals it applies: with the two states, what XMTP's commit validation reads. */
+  proposals: ProposalWithSender[];
   /** Set when the commit adds members: the welcome MLSMessage and who must receive it. */
   welcome?: { message: Uint8Array; recipients: WelcomeRecipient[] };
 }
@@ -204,6 +207,7 @@ async function stageCommit(
     commit: encodeMlsMessage(result.message),
     previousState: state,
     newState: result.newState,
+    proposals: result.proposals,
   };
   if (result.welcome !== undefined) {
     staged.welcome = { message: encodeWelcomeMessage(result.welcome), recipients };

@@ -1,0 +1,111 @@
+// Our own commits obey the group's policies (libxmtp 1.9.1 checks its own the same way): in an
+// admin-only group made by libxmtp, our plain member's add, remove and rename are refused before
+// anything is published (CLIENT_NOT_PERMITTED, epoch unchanged), nobody forks, and once libxmtp
+// promotes us the same actions go through and libxmtp follows them.
+import { type RunningNode, startNode } from "@x/node";
+import type { Client as SdkClient } from "@xmtp/node-sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { peer191, type SdkConversation, TempDir, texts191 } from "./test-utils/libxmtp.js";
+import { type OurPeer, ourPeer, ourTexts } from "./test-utils/our-client.js";
+
+/** node-bindings' const enum GroupPermissionsOptions.AdminOnly. */
+const ADMIN_ONLY = 1;
+
+describe("our commits against the group's permission policies (libxmtp 1.9.1)", () => {
+  const dir = new TempDir();
+  let node: RunningNode;
+  let ours: OurPeer;
+  let alice: SdkClient;
+  let carol: SdkClient;
+  let dave: SdkClient;
+
+  beforeAll(async () => {
+    node = await startNode({ port: 0, webPort: null, db: dir.file("node.sqlite") });
+    ours = await ourPeer(node.url, dir);
+    [alice, carol, dave] = [
+      await peer191(node.url, dir),
+      await peer191(node.url, dir),
+      await peer191(node.url, dir),
+    ];
+  });
+  afterAll(async () => {
+    await node?.stop();
+    await ours?.db.close();
+    dir.remove();
+  });
+
+  async function find(client: SdkClient, id: string): Promise<SdkConversation> {
+    await client.conversations.sync();
+    const c = await client.conversations.getConversationById(id);
+    if (c === undefined) throw new Error(`no conversation ${id}`);
+    await c.sync();
+    return c;
+  }
+  const epochOf = async (c: SdkConversation) => (await c.debugInfo()).epoch;
+  const nameOf = (c: SdkConversation) => (c as unknown as { name: string }).name;
+
+  it("refuses a plain member's add, remove and rename before publishing; nobody forks; promotion lets them through", async () => {
+    const theirs = (await alice.conversations.createGroup([ours.client.inboxId, carol.inboxId], {
+      permissions: ADMIN_ONLY as never,
+      groupName: "admins only",
+    })) as SdkConversation;
+    await theirs.sendText("from alice");
+    await ours.client.conversations.sync();
+    const group = (await ours.client.conversations.getConversationById(theirs.id))!;
+    await group.sync();
+    const epoch = await group.epoch();
+    expect(epoch).toBe(await epochOf(theirs));
+
+    const refused = [
+      () => group.addMembers([dave.inboxId]),
+      () => group.removeMembers([carol.inboxId]),
+      () => group.updateName("renamed by a plain member"),
+      () => group.updateDescription("described by a plain member"),
+    ];
+    for (const action of refused) {
+      await expect(action()).rejects.toMatchObject({ code: "CLIENT_NOT_PERMITTED" });
+      expect(await group.epoch()).toBe(epoch);
+    }
+    // Nothing reached the node: libxmtp's group did not move, and everyone still reads everyone.
+    await theirs.sync();
+    expect(await epochOf(theirs)).toBe(epoch);
+    expect(await group.name()).toBe("admins only");
+    await group.sendText("from ours after the refusals");
+    expect(await texts191(theirs)).toEqual(["from alice", "from ours after the refusals"]);
+    const carols = await find(carol, theirs.id);
+    expect(await texts191(carols)).toEqual(["from alice", "from ours after the refusals"]);
+    await carols.sendText("from carol");
+    await group.sync();
+    expect(await ourTexts(group)).toEqual([
+      "from alice",
+      "from ours after the refusals",
+      "from carol",
+    ]);
+
+    // Promoted, the same actions are ours to make, and libxmtp follows each one.
+    await (theirs as unknown as { addAdmin(id: string): Promise<void> }).addAdmin(
+      ours.client.inboxId,
+    );
+    await group.sync();
+    await group.addMembers([dave.inboxId]);
+    const daves = await find(dave, theirs.id);
+    await group.updateName("renamed by an admin");
+    await group.removeMembers([carol.inboxId]);
+    await group.sendText("from ours as an admin");
+    await theirs.sync();
+    expect(nameOf(theirs)).toBe("renamed by an admin");
+    expect((await theirs.members()).map((m) => m.inboxId).sort()).toEqual(
+      [alice.inboxId, ours.client.inboxId, dave.inboxId].sort(),
+    );
+    expect((await texts191(theirs)).at(-1)).toBe("from ours as an admin");
+    expect((await texts191(daves)).at(-1)).toBe("from ours as an admin");
+    await carols.sync();
+    expect(carols.isActive).toBe(false);
+    const epochs = [await group.epoch(), await epochOf(theirs), await epochOf(daves)];
+    expect(new Set(epochs).size).toBe(1);
+    // A libxmtp member's key update that lost its epoch to one of our commits comes back as a
+    // stale commit (libxmtp republishes it); skipping it is right. Nothing else was skipped.
+    const codes = ours.skipped.map((e) => (e as { code?: string }).code);
+    expect(codes.filter((c) => c !== "MLS_STALE_COMMIT")).toEqual([]);
+  });
+});
