@@ -108,4 +108,56 @@ describe("our commits against the group's permission policies (libxmtp 1.9.1)", 
     const codes = ours.skipped.map((e) => (e as { code?: string }).code);
     expect(codes.filter((c) => c !== "MLS_STALE_COMMIT")).toEqual([]);
   });
+  it("manages admins, super admins, image and app data both ways with libxmtp", async () => {
+    type SdkAdmin = SdkConversation & {
+      addAdmin(id: string): Promise<void>;
+      removeAdmin(id: string): Promise<void>;
+      removeSuperAdmin(id: string): Promise<void>;
+      isAdmin(id: string): boolean;
+      isSuperAdmin(id: string): boolean;
+      listSuperAdmins(): string[];
+      updateAppData(data: string): Promise<void>;
+      imageUrl: string;
+      appData: string;
+    };
+    const me = ours.client.inboxId;
+    const group = await ours.client.conversations.createGroup([alice.inboxId, carol.inboxId]);
+    const theirs = (await find(alice, group.id)) as SdkAdmin;
+    expect(theirs.isSuperAdmin(me)).toBe(true);
+
+    // ours -> libxmtp: promote, set image and app data; libxmtp sees each and acts on them.
+    await group.addAdmin(alice.inboxId);
+    await group.updateImageUrl("https://example.com/square.png");
+    await group.updateAppData(JSON.stringify({ theme: "dark" }));
+    await theirs.sync();
+    expect(theirs.isAdmin(alice.inboxId)).toBe(true);
+    expect(theirs.imageUrl).toBe("https://example.com/square.png");
+    expect(theirs.appData).toBe(JSON.stringify({ theme: "dark" }));
+    await expect(group.addAdmin(alice.inboxId)).rejects.toThrow(/already on that list/);
+    await expect(group.removeSuperAdmin(me)).rejects.toThrow(/last super admin/);
+    await expect(group.updateAppData("x".repeat(8193))).rejects.toThrow(
+      /longer than libxmtp allows/,
+    );
+
+    // libxmtp -> ours: as an admin alice sets app data; she then gets super admin and demotes us.
+    await theirs.updateAppData("from alice");
+    await group.sync();
+    expect(await group.appData()).toBe("from alice");
+    await group.addSuperAdmin(alice.inboxId);
+    await theirs.sync();
+    await theirs.removeSuperAdmin(me);
+    await group.sync();
+    expect(await group.isSuperAdmin(me)).toBe(false);
+    expect(await group.listSuperAdmins()).toEqual([alice.inboxId]);
+    expect(await group.isAdmin(alice.inboxId)).toBe(true);
+    // Demoted, we may no longer promote (only super admins may, by default).
+    await expect(group.addAdmin(carol.inboxId)).rejects.toMatchObject({
+      code: "CLIENT_NOT_PERMITTED",
+    });
+    await group.sendText("still in step");
+    expect((await texts191(theirs)).at(-1)).toBe("still in step");
+    expect(await group.epoch()).toBe(await epochOf(theirs));
+    const codes = ours.skipped.map((e) => (e as { code?: string }).code);
+    expect(codes.filter((c) => c !== "MLS_STALE_COMMIT")).toEqual([]);
+  });
 });

@@ -35,6 +35,7 @@ import {
 import { EncodedContentSchema } from "@x/proto/mls/message_contents";
 import type { ClientState } from "ts-mls";
 import {
+  type AdminListAction,
   calculateMessageId,
   deriveHmacKey,
   encryptApplicationMessage,
@@ -49,6 +50,7 @@ import {
   selfUpdate,
   senderHmac,
   serializeGroupState,
+  updateAdminList,
   updateGroupMembership,
   updateMetadataField,
   type VerifiedKeyPackage,
@@ -95,6 +97,7 @@ export const MAX_PUBLISH_ATTEMPTS = 3;
 type CommitIntentData =
   | { op: "membership"; add: string[]; remove: string[] }
   | { op: "metadata"; field: string; value: string }
+  | { op: "admin"; action: AdminListAction; inboxId: string }
   | { op: "keyUpdate" };
 
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
@@ -191,6 +194,32 @@ export class Group {
 
   async description(): Promise<string> {
     return (await this.extensions()).mutableMetadata.attributes[MetadataField.Description] ?? "";
+  }
+
+  async imageUrl(): Promise<string> {
+    const { attributes } = (await this.extensions()).mutableMetadata;
+    return attributes[MetadataField.GroupImageUrlSquare] ?? "";
+  }
+
+  /** The app's own data (libxmtp 1.9's app_data attribute; at most 8 KB). */
+  async appData(): Promise<string> {
+    return (await this.extensions()).mutableMetadata.attributes[MetadataField.AppData] ?? "";
+  }
+
+  async listAdmins(): Promise<string[]> {
+    return [...(await this.extensions()).mutableMetadata.adminList];
+  }
+
+  async listSuperAdmins(): Promise<string[]> {
+    return [...(await this.extensions()).mutableMetadata.superAdminList];
+  }
+
+  async isAdmin(inboxId: string): Promise<boolean> {
+    return (await this.listAdmins()).includes(inboxId);
+  }
+
+  async isSuperAdmin(inboxId: string): Promise<boolean> {
+    return (await this.listSuperAdmins()).includes(inboxId);
   }
 
   async members(): Promise<GroupMemberInfo[]> {
@@ -666,6 +695,35 @@ export class Group {
     return this.updateMetadata(MetadataField.Description, description);
   }
 
+  updateImageUrl(url: string): Promise<void> {
+    return this.updateMetadata(MetadataField.GroupImageUrlSquare, url);
+  }
+
+  updateAppData(appData: string): Promise<void> {
+    return this.updateMetadata(MetadataField.AppData, appData);
+  }
+
+  /** Admin-list changes (libxmtp's UpdateAdminList intent); who may make them is the policy's say. */
+  addAdmin(inboxId: string): Promise<void> {
+    return this.updateAdmins("add_admin", inboxId);
+  }
+
+  removeAdmin(inboxId: string): Promise<void> {
+    return this.updateAdmins("remove_admin", inboxId);
+  }
+
+  addSuperAdmin(inboxId: string): Promise<void> {
+    return this.updateAdmins("add_super_admin", inboxId);
+  }
+
+  removeSuperAdmin(inboxId: string): Promise<void> {
+    return this.updateAdmins("remove_super_admin", inboxId);
+  }
+
+  private updateAdmins(action: AdminListAction, inboxId: string): Promise<void> {
+    return this.ctx.lock.run(this.id, () => this.runCommit({ op: "admin", action, inboxId }));
+  }
+
   updateMetadata(field: string, value: string): Promise<void> {
     return this.ctx.lock.run(this.id, () => this.runCommit({ op: "metadata", field, value }));
   }
@@ -689,7 +747,9 @@ export class Group {
         ? IntentKind.KeyUpdate
         : data.op === "metadata"
           ? IntentKind.MetadataUpdate
-          : IntentKind.UpdateGroupMembership;
+          : data.op === "admin"
+            ? IntentKind.UpdateAdminList
+            : IntentKind.UpdateGroupMembership;
     const intent = await this.ctx.db.intents.insert({
       kind,
       groupId: this.groupId,
@@ -784,6 +844,8 @@ export class Group {
         return selfUpdate(state);
       case "metadata":
         return updateMetadataField(state, data.field, data.value);
+      case "admin":
+        return updateAdminList(state, data.action, data.inboxId);
       case "membership": {
         if (data.remove.length > 0 && data.add.length === 0) {
           const ext = readGroupExtensions(state.groupContext.extensions);

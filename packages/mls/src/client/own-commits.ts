@@ -60,7 +60,11 @@ export async function checkOnReadBack(
   before: ClientState,
   merged: ClientState,
 ): Promise<void> {
-  await validateCommit(identities, ownCommit(before, merged, proposalsOf.get(merged) ?? []));
+  // The sequence ids it records were read from the identity updates stored when it was staged,
+  // so the local ones suffice (no extra call: libxmtp makes none either).
+  await validateCommit(identities, ownCommit(before, merged, proposalsOf.get(merged) ?? []), {
+    refresh: false,
+  });
 }
 
 export function rememberRefused(db: object, intentId: number, error: unknown): void {

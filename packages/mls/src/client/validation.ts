@@ -152,7 +152,11 @@ function checkPermissions(
 export async function validateCommit(
   identities: IdentityUpdates,
   processed: ProcessedCommit,
-  options: { identities?: boolean } = {},
+  options: {
+    identities?: boolean;
+    /** false: use the identity updates stored locally (our own commit, staged from them). */
+    refresh?: boolean;
+  } = {},
 ): Promise<{ committerInboxId: string; before: XmtpGroupExtensions; after: XmtpGroupExtensions }> {
   const { diff } = processed;
   const committerInbox = diff.committer?.inboxId;
@@ -196,7 +200,9 @@ export async function validateCommit(
       throw new CommitValidationError(`the sequence id of inbox ${inbox} goes backwards`);
     }
   }
-  if (options.identities !== false) await checkIdentities(identities, processed, before, after);
+  if (options.identities !== false) {
+    await checkIdentities(identities, processed, before, after, options.refresh !== false);
+  }
   const actor: Actor = {
     inboxId: committerInbox,
     isAdmin: before.mutableMetadata.adminList.includes(committerInbox),
@@ -218,11 +224,12 @@ async function checkIdentities(
   processed: ProcessedCommit,
   before: XmtpGroupExtensions,
   after: XmtpGroupExtensions,
+  refresh: boolean,
 ): Promise<void> {
   const { diff } = processed;
   const md = diffGroupMembership(before.membership, after.membership);
   const changed = [...md.addedInboxes, ...md.updatedInboxes];
-  await identities.refresh(changed);
+  if (refresh) await identities.refresh(changed);
   const expected = new Map<string, Set<string>>();
   await identities.batch(async () => {
     for (const inbox of changed) {

@@ -395,6 +395,12 @@ export function updateAdminList(
     } else {
       if (at === -1)
         throw new GroupOperationError("MLS_INVALID_ARGUMENT", `${inboxId} is not on that list`);
+      if (action === "remove_super_admin" && superAdminList.length === 1) {
+        throw new GroupOperationError(
+          "MLS_INVALID_ARGUMENT",
+          "the last super admin cannot be removed; add another super admin first",
+        );
+      }
       list.splice(at, 1);
     }
     return { attributes: m.attributes, adminList, superAdminList };
