@@ -160,4 +160,61 @@ describe("our commits against the group's permission policies (libxmtp 1.9.1)", 
     const codes = ours.skipped.map((e) => (e as { code?: string }).code);
     expect(codes.filter((c) => c !== "MLS_STALE_COMMIT")).toEqual([]);
   });
+  it("changes permission policies both ways: presets at creation, updatePermission on each side", async () => {
+    type SdkPolicies = SdkConversation & {
+      permissions(): { policyType: number; policySet: Record<string, number> };
+      updatePermission(type: number, policy: number, field?: number): Promise<void>;
+      addMembers(ids: string[]): Promise<void>;
+      updateDescription(d: string): Promise<void>;
+      removeSuperAdmin(id: string): Promise<void>;
+    };
+    // node-bindings' const enums: PermissionPolicy, PermissionUpdateType, MetadataField.
+    const [ALLOW, , , SUPER_ADMIN] = [0, 1, 2, 3];
+    const [UPDATE_METADATA, DESCRIPTION] = [4, 1];
+    const erin = await peer191(node.url, dir);
+    const group = await ours.client.conversations.createGroup([alice.inboxId], {
+      permissions: "admin_only",
+    });
+    const theirs = (await find(alice, group.id)) as SdkPolicies;
+    expect((await group.permissions()).policyType).toBe("admin_only");
+    expect(theirs.permissions().policyType).toBe(ADMIN_ONLY);
+    // A plain member of an admin-only group: libxmtp refuses her own add, as we refuse ours.
+    await expect(theirs.addMembers([erin.inboxId])).rejects.toThrow();
+
+    // ours -> libxmtp: anyone may add; she then adds, and we follow her commit.
+    await group.updatePermission("addMember", "allow");
+    expect((await group.permissions()).policyType).toBe("custom_policy");
+    await theirs.sync();
+    expect(theirs.permissions().policySet.addMemberPolicy).toBe(ALLOW);
+    await theirs.addMembers([erin.inboxId]);
+    await group.sync();
+    expect((await group.members()).map((m) => m.inboxId).sort()).toEqual(
+      [ours.client.inboxId, alice.inboxId, erin.inboxId].sort(),
+    );
+    await expect(group.updatePermission("addAdmin", "allow")).rejects.toMatchObject({
+      code: "CLIENT_INVALID_ARGUMENT",
+    });
+    await expect(group.updatePermission("updateMetadata", "admin")).rejects.toMatchObject({
+      code: "CLIENT_INVALID_ARGUMENT",
+    });
+
+    // libxmtp -> ours: a super admin's policy change, which we enforce from then on.
+    await group.addSuperAdmin(alice.inboxId);
+    await theirs.sync();
+    await theirs.updatePermission(UPDATE_METADATA, SUPER_ADMIN, DESCRIPTION);
+    await group.sync();
+    expect((await group.permissions()).policySet.updateGroupDescriptionPolicy).toBe("superAdmin");
+    await group.updateDescription("by a super admin");
+    await theirs.sync();
+    expect((theirs as unknown as { description: string }).description).toBe("by a super admin");
+    // We give up super admin; the description is now out of our reach.
+    await theirs.removeSuperAdmin(ours.client.inboxId);
+    await group.sync();
+    await expect(group.updateDescription("by a demoted member")).rejects.toMatchObject({
+      code: "CLIENT_NOT_PERMITTED",
+    });
+    await group.sendText("in step after every change");
+    expect((await texts191(theirs)).at(-1)).toBe("in step after every change");
+    expect(await group.epoch()).toBe(await epochOf(theirs));
+  });
 });

@@ -9,10 +9,11 @@ import {
 } from "@x/db";
 import type { Identifier } from "@x/id";
 import type { GroupMessage, WelcomeMessage } from "@x/proto/mls/api/v1";
+import type { PolicySet } from "@x/proto/mls/message_contents";
 import {
   ConversationType,
-  type CreateGroupOptions,
   dmId,
+  type CreateGroupOptions as EngineCreateGroupOptions,
   createDm as engineCreateDm,
   createGroup as engineCreateGroup,
   groupMembers,
@@ -34,6 +35,7 @@ import { nowNs } from "./context.js";
 import { ClientError, errorText } from "./errors.js";
 import { type Conversation, Dm, Group } from "./group.js";
 import { decodeSecrets, deleteExpiredKeyPackages, rotateKeyPackage } from "./key-packages.js";
+import { type GroupPermissionsPreset, policySetOf } from "./permissions.js";
 import { isTransient, type Stream } from "./stream.js";
 import {
   type ConversationHooks,
@@ -80,6 +82,11 @@ function storedGroup(
   };
 }
 
+/** Options of a new group: its metadata, and a preset ("all_members" by default) or a policy set. */
+export interface CreateGroupOptions extends Omit<EngineCreateGroupOptions, "permissions"> {
+  permissions?: GroupPermissionsPreset | PolicySet;
+}
+
 export class Conversations {
   readonly #listeners = new Set<(c: Conversation, startCursor: bigint) => void>();
 
@@ -102,7 +109,11 @@ export class Conversations {
   /** A new group with the given inboxes (one commit adds all their installations). */
   async createGroup(inboxIds: readonly string[], options: CreateGroupOptions = {}): Promise<Group> {
     const me = this.ctx.identity.inboxId;
-    const state = await engineCreateGroup(this.ctx.identity, options);
+    const { permissions, ...rest } = options;
+    const state = await engineCreateGroup(
+      this.ctx.identity,
+      permissions === undefined ? rest : { ...rest, permissions: policySetOf(permissions) },
+    );
     const stored = storedGroup({
       id: state.groupContext.groupId,
       conversationType: DbConversationType.Group,

@@ -53,6 +53,7 @@ import {
   updateAdminList,
   updateGroupMembership,
   updateMetadataField,
+  updatePermissions,
   type VerifiedKeyPackage,
   validateKeyPackage,
   type XmtpGroupExtensions,
@@ -73,6 +74,13 @@ import {
   refusedError,
   rememberRefused,
 } from "./own-commits.js";
+import {
+  describePermissions,
+  type GroupPermissions,
+  type PermissionPolicy,
+  type PermissionUpdateType,
+  withPermission,
+} from "./permissions.js";
 import { type PostCommit, resumeIntents, sendPostCommitWelcomes } from "./resume.js";
 import { stateCacheOf } from "./state-cache.js";
 import { isTransient, type Stream } from "./stream.js";
@@ -98,6 +106,12 @@ type CommitIntentData =
   | { op: "membership"; add: string[]; remove: string[] }
   | { op: "metadata"; field: string; value: string }
   | { op: "admin"; action: AdminListAction; inboxId: string }
+  | {
+      op: "permission";
+      type: PermissionUpdateType;
+      policy: PermissionPolicy;
+      metadataField?: string;
+    }
   | { op: "keyUpdate" };
 
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
@@ -220,6 +234,11 @@ export class Group {
 
   async isSuperAdmin(inboxId: string): Promise<boolean> {
     return (await this.listSuperAdmins()).includes(inboxId);
+  }
+
+  /** The permission policies: the preset they match (or "custom_policy") and each policy. */
+  async permissions(): Promise<GroupPermissions> {
+    return describePermissions((await this.extensions()).permissions);
   }
 
   async members(): Promise<GroupMemberInfo[]> {
@@ -720,6 +739,27 @@ export class Group {
     return this.updateAdmins("remove_super_admin", inboxId);
   }
 
+  /**
+   * Changes one policy (libxmtp's UpdatePermission intent; only super admins may). The new
+   * policy set is built on the group's current one when the commit is staged.
+   */
+  updatePermission(
+    type: PermissionUpdateType,
+    policy: PermissionPolicy,
+    metadataField?: string,
+  ): Promise<void> {
+    return this.ctx.lock.run(this.id, async () => {
+      // Refuse a bad combination before anything is stored.
+      withPermission((await this.extensions()).permissions, type, policy, metadataField);
+      await this.runCommit({
+        op: "permission",
+        type,
+        policy,
+        ...(metadataField === undefined ? {} : { metadataField }),
+      });
+    });
+  }
+
   private updateAdmins(action: AdminListAction, inboxId: string): Promise<void> {
     return this.ctx.lock.run(this.id, () => this.runCommit({ op: "admin", action, inboxId }));
   }
@@ -749,7 +789,9 @@ export class Group {
           ? IntentKind.MetadataUpdate
           : data.op === "admin"
             ? IntentKind.UpdateAdminList
-            : IntentKind.UpdateGroupMembership;
+            : data.op === "permission"
+              ? IntentKind.UpdatePermission
+              : IntentKind.UpdateGroupMembership;
     const intent = await this.ctx.db.intents.insert({
       kind,
       groupId: this.groupId,
@@ -846,6 +888,11 @@ export class Group {
         return updateMetadataField(state, data.field, data.value);
       case "admin":
         return updateAdminList(state, data.action, data.inboxId);
+      case "permission": {
+        const current = readGroupExtensions(state.groupContext.extensions).permissions;
+        const next = withPermission(current, data.type, data.policy, data.metadataField);
+        return updatePermissions(state, next);
+      }
       case "membership": {
         if (data.remove.length > 0 && data.add.length === 0) {
           const ext = readGroupExtensions(state.groupContext.extensions);

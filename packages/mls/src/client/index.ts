@@ -15,6 +15,7 @@ export {
 export type { DecodedMessage } from "./content.js";
 export {
   Conversations,
+  type CreateGroupOptions,
   type ListConversationsOptions,
   SYNC_ALL_CONCURRENCY,
 } from "./conversations.js";
@@ -27,6 +28,12 @@ export {
   type ListMessagesOptions,
   MAX_PUBLISH_ATTEMPTS,
 } from "./group.js";
+export type {
+  GroupPermissions,
+  GroupPermissionsPreset,
+  PermissionPolicy,
+  PermissionUpdateType,
+} from "./permissions.js";
 export {
   DEFAULT_STREAM_RETRY,
   Stream,
