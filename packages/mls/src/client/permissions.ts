@@ -55,46 +55,38 @@ export function policySetOf(permissions: GroupPermissionsPreset | PolicySet): Po
   return permissions;
 }
 
-function membershipName(p: MembershipPolicy | undefined): PermissionPolicy {
-  const k = p?.kind;
-  if (k?.case === undefined) return "doesNotExist";
-  if (k.case !== "base") return "other";
-  const names: Partial<Record<M, PermissionPolicy>> = {
-    [M.ALLOW]: "allow",
-    [M.DENY]: "deny",
-    [M.ALLOW_IF_ADMIN_OR_SUPER_ADMIN]: "admin",
-    [M.ALLOW_IF_SUPER_ADMIN]: "superAdmin",
-  };
-  return names[k.value] ?? "other";
-}
+// Each kind of policy's base values by libxmtp's name. Admin lists have no "allow" in libxmtp:
+// anyone promoting anyone is not a policy it offers.
+const MEMBERSHIP: Partial<Record<PermissionPolicy, number>> = {
+  allow: M.ALLOW,
+  deny: M.DENY,
+  admin: M.ALLOW_IF_ADMIN_OR_SUPER_ADMIN,
+  superAdmin: M.ALLOW_IF_SUPER_ADMIN,
+};
+const METADATA: Partial<Record<PermissionPolicy, number>> = {
+  allow: D.ALLOW,
+  deny: D.DENY,
+  admin: D.ALLOW_IF_ADMIN,
+  superAdmin: D.ALLOW_IF_SUPER_ADMIN,
+};
+const ADMINS: Partial<Record<PermissionPolicy, number>> = {
+  deny: P.DENY,
+  admin: P.ALLOW_IF_ADMIN,
+  superAdmin: P.ALLOW_IF_SUPER_ADMIN,
+};
 
-function metadataName(p: MetadataPolicy | undefined): PermissionPolicy {
-  const k = p?.kind;
-  if (k?.case === undefined) return "doesNotExist";
-  if (k.case !== "base") return "other";
-  const names: Partial<Record<D, PermissionPolicy>> = {
-    [D.ALLOW]: "allow",
-    [D.DENY]: "deny",
-    [D.ALLOW_IF_ADMIN]: "admin",
-    [D.ALLOW_IF_SUPER_ADMIN]: "superAdmin",
-  };
-  return names[k.value] ?? "other";
-}
+type AnyPolicy = MembershipPolicy | MetadataPolicy | PermissionsUpdatePolicy;
 
-function permissionsName(p: PermissionsUpdatePolicy | undefined): PermissionPolicy {
+function policyName(p: AnyPolicy | undefined, bases: typeof MEMBERSHIP): PermissionPolicy {
   const k = p?.kind;
   if (k?.case === undefined) return "doesNotExist";
   if (k.case !== "base") return "other";
-  const names: Partial<Record<P, PermissionPolicy>> = {
-    [P.DENY]: "deny",
-    [P.ALLOW_IF_ADMIN]: "admin",
-    [P.ALLOW_IF_SUPER_ADMIN]: "superAdmin",
-  };
-  return names[k.value] ?? "other";
+  const found = Object.entries(bases).find(([, v]) => v === k.value);
+  return (found?.[0] as PermissionPolicy | undefined) ?? "other";
 }
 
 export function describePermissions(set: PolicySet): GroupPermissions {
-  const field = (f: string) => metadataName(set.updateMetadataPolicy[f]);
+  const field = (f: string) => policyName(set.updateMetadataPolicy[f], METADATA);
   const policyType = equals(PolicySetSchema, set, defaultPolicySet())
     ? "all_members"
     : equals(PolicySetSchema, set, adminsOnlyPolicySet())
@@ -103,10 +95,10 @@ export function describePermissions(set: PolicySet): GroupPermissions {
   return {
     policyType,
     policySet: {
-      addMemberPolicy: membershipName(set.addMemberPolicy),
-      removeMemberPolicy: membershipName(set.removeMemberPolicy),
-      addAdminPolicy: permissionsName(set.addAdminPolicy),
-      removeAdminPolicy: permissionsName(set.removeAdminPolicy),
+      addMemberPolicy: policyName(set.addMemberPolicy, MEMBERSHIP),
+      removeMemberPolicy: policyName(set.removeMemberPolicy, MEMBERSHIP),
+      addAdminPolicy: policyName(set.addAdminPolicy, ADMINS),
+      removeAdminPolicy: policyName(set.removeAdminPolicy, ADMINS),
       updateGroupNamePolicy: field(MetadataField.GroupName),
       updateGroupDescriptionPolicy: field(MetadataField.Description),
       updateGroupImageUrlSquarePolicy: field(MetadataField.GroupImageUrlSquare),
@@ -126,31 +118,13 @@ export function withPermission(
   metadataField?: string,
 ): PolicySet {
   const next = clone(PolicySetSchema, set);
-  const membership: Partial<Record<PermissionPolicy, M>> = {
-    allow: M.ALLOW,
-    deny: M.DENY,
-    admin: M.ALLOW_IF_ADMIN_OR_SUPER_ADMIN,
-    superAdmin: M.ALLOW_IF_SUPER_ADMIN,
-  };
-  const metadata: Partial<Record<PermissionPolicy, D>> = {
-    allow: D.ALLOW,
-    deny: D.DENY,
-    admin: D.ALLOW_IF_ADMIN,
-    superAdmin: D.ALLOW_IF_SUPER_ADMIN,
-  };
-  // Admin lists have no "allow" in libxmtp: anyone promoting anyone is not a policy it offers.
-  const admins: Partial<Record<PermissionPolicy, P>> = {
-    deny: P.DENY,
-    admin: P.ALLOW_IF_ADMIN,
-    superAdmin: P.ALLOW_IF_SUPER_ADMIN,
-  };
   if (type !== "updateMetadata" && metadataField !== undefined) {
     throw invalid(`a metadata field applies only to "updateMetadata", not "${type}"`);
   }
   switch (type) {
     case "addMember":
     case "removeMember": {
-      const base = membership[policy];
+      const base = MEMBERSHIP[policy] as M | undefined;
       if (base === undefined) throw invalid(`"${policy}" is not a membership policy`);
       next[type === "addMember" ? "addMemberPolicy" : "removeMemberPolicy"] =
         membershipPolicy(base);
@@ -158,13 +132,13 @@ export function withPermission(
     }
     case "addAdmin":
     case "removeAdmin": {
-      const base = admins[policy];
+      const base = ADMINS[policy] as P | undefined;
       if (base === undefined) throw invalid(`"${policy}" is not an admin-list policy`);
       next[type === "addAdmin" ? "addAdminPolicy" : "removeAdminPolicy"] = permissionsPolicy(base);
       return next;
     }
     case "updateMetadata": {
-      const base = metadata[policy];
+      const base = METADATA[policy] as D | undefined;
       if (base === undefined) throw invalid(`"${policy}" is not a metadata policy`);
       if (metadataField === undefined || metadataField === "") {
         throw invalid('"updateMetadata" needs the metadata field it applies to');
