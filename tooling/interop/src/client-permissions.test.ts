@@ -1,7 +1,8 @@
 // Our own commits obey the group's policies (libxmtp 1.9.1 checks its own the same way): in an
-// admin-only group made by libxmtp, our plain member's add, remove and rename are refused before
-// anything is published (CLIENT_NOT_PERMITTED, epoch unchanged), nobody forks, and once libxmtp
-// promotes us the same actions go through and libxmtp follows them.
+// admin-only group made by libxmtp, our plain member's add, remove, rename, permission and admin
+// changes are refused before anything is published (CLIENT_NOT_PERMITTED, epoch unchanged),
+// nobody forks, and once libxmtp promotes us the same actions go through and libxmtp follows them.
+// Then admins, super admins, image, app data and permission policies, changed on either side.
 import { type RunningNode, startNode } from "@x/node";
 import type { Client as SdkClient } from "@xmtp/node-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,7 +45,7 @@ describe("our commits against the group's permission policies (libxmtp 1.9.1)", 
   const epochOf = async (c: SdkConversation) => (await c.debugInfo()).epoch;
   const nameOf = (c: SdkConversation) => (c as unknown as { name: string }).name;
 
-  it("refuses a plain member's add, remove and rename before publishing; nobody forks; promotion lets them through", async () => {
+  it("refuses a plain member's restricted actions before publishing; nobody forks; promotion lets them through", async () => {
     const theirs = (await alice.conversations.createGroup([ours.client.inboxId, carol.inboxId], {
       permissions: ADMIN_ONLY as never,
       groupName: "admins only",
@@ -61,6 +62,8 @@ describe("our commits against the group's permission policies (libxmtp 1.9.1)", 
       () => group.removeMembers([carol.inboxId]),
       () => group.updateName("renamed by a plain member"),
       () => group.updateDescription("described by a plain member"),
+      () => group.updatePermission("addMember", "allow"),
+      () => group.addAdmin(ours.client.inboxId),
     ];
     for (const action of refused) {
       await expect(action()).rejects.toMatchObject({ code: "CLIENT_NOT_PERMITTED" });
