@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -35,18 +36,16 @@ export interface PublishablePackage {
 export function publishablePackages(): PublishablePackage[] {
   const packages = path.join(ROOT, "packages");
   return readdirSync(packages)
-    .map((name) => path.join(packages, name))
-    .filter((dir) => {
-      try {
-        return JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).private !== true;
-      } catch {
-        return false;
-      }
+    .flatMap((name) => {
+      const dir = path.join(packages, name);
+      const file = path.join(dir, "package.json");
+      if (!existsSync(file)) return [];
+      const manifest = JSON.parse(readFileSync(file, "utf8")) as {
+        name: string;
+        private?: boolean;
+      };
+      return manifest.private === true ? [] : [{ name: manifest.name, dir }];
     })
-    .map((dir) => ({
-      name: JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).name,
-      dir,
-    }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 

@@ -38,7 +38,7 @@ export async function checkBeforePublish(
 ): Promise<void> {
   try {
     await validateCommit(identities, ownCommit(before, staged.newState, staged.proposals), {
-      identities: false,
+      identities: "none",
     });
   } catch (e) {
     throw new ClientError(
@@ -63,7 +63,7 @@ export async function checkOnReadBack(
   // The sequence ids it records were read from the identity updates stored when it was staged,
   // so the local ones suffice (no extra call: libxmtp makes none either).
   await validateCommit(identities, ownCommit(before, merged, proposalsOf.get(merged) ?? []), {
-    refresh: false,
+    identities: "stored",
   });
 }
 

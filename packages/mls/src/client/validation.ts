@@ -146,16 +146,19 @@ function checkPermissions(
 
 /**
  * Checks a processed commit against identity state and policies: another member's, or our own
- * when it comes back. With `identities: false` (our own commit before it is published), only what
+ * when it comes back. With `identities: "none"` (our own commit before it is published), only what
  * needs no network: policies and admin status, limits, immutable metadata, sequence ids.
  */
 export async function validateCommit(
   identities: IdentityUpdates,
   processed: ProcessedCommit,
   options: {
-    identities?: boolean;
-    /** false: use the identity updates stored locally (our own commit, staged from them). */
-    refresh?: boolean;
+    /**
+     * How installations are checked against identity states: "fetch" new identity updates first
+     * (default), use the "stored" ones (our own commit, staged from them), or "none" (our own
+     * commit before it is published: no network).
+     */
+    identities?: "fetch" | "stored" | "none";
   } = {},
 ): Promise<{ committerInboxId: string; before: XmtpGroupExtensions; after: XmtpGroupExtensions }> {
   const { diff } = processed;
@@ -200,9 +203,8 @@ export async function validateCommit(
       throw new CommitValidationError(`the sequence id of inbox ${inbox} goes backwards`);
     }
   }
-  if (options.identities !== false) {
-    await checkIdentities(identities, processed, before, after, options.refresh !== false);
-  }
+  const mode = options.identities ?? "fetch";
+  if (mode !== "none") await checkIdentities(identities, processed, after, md, mode === "fetch");
   const actor: Actor = {
     inboxId: committerInbox,
     isAdmin: before.mutableMetadata.adminList.includes(committerInbox),
@@ -222,12 +224,11 @@ export async function validateCommit(
 async function checkIdentities(
   identities: IdentityUpdates,
   processed: ProcessedCommit,
-  before: XmtpGroupExtensions,
   after: XmtpGroupExtensions,
+  md: ReturnType<typeof diffGroupMembership>,
   refresh: boolean,
 ): Promise<void> {
   const { diff } = processed;
-  const md = diffGroupMembership(before.membership, after.membership);
   const changed = [...md.addedInboxes, ...md.updatedInboxes];
   if (refresh) await identities.refresh(changed);
   const expected = new Map<string, Set<string>>();

@@ -88,15 +88,8 @@ export async function buildCommit(
       (proposal): ProposalOrRef => ({ proposalOrRefType: "proposal", proposal }),
     ),
   ];
-  const pending = options.includePending === true ? state : { ...state, unappliedProposals: {} };
-  const applied = await applyProposals(
-    pending,
-    covered,
-    ownLeaf,
-    makePskIndex(state, {}),
-    true,
-    cs,
-  );
+  // applyProposals reads the pending proposals only to resolve the references listed above.
+  const applied = await applyProposals(state, covered, ownLeaf, makePskIndex(state, {}), true, cs);
   const result = applied.additionalResult;
   if (result.kind !== "memberCommit") {
     throw new Error(`a ${result.kind} commit is not something this client makes`);
