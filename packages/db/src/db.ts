@@ -1,7 +1,7 @@
 // The client database: every store over one kysely instance, transactions that span stores,
 // and migrations run on open.
 import type { Kysely, Transaction } from "kysely";
-import { DbClosedError, translateDriverError } from "./errors.js";
+import { DbClosedError, DbInputError, DbReleasedError, translateDriverError } from "./errors.js";
 import type { ClientDatabase, Stores, TransactionScope } from "./interfaces.js";
 import { migrateToLatest, type SqlDialect } from "./migrations/index.js";
 import type { Database } from "./schema.js";
@@ -30,16 +30,29 @@ export class XmtpDatabase implements ClientDatabase {
   readonly commitLog;
   readonly tasks;
   readonly mls;
-  #closed = false;
-  #onClose: (() => Promise<void>) | undefined;
+  #kysely: Kysely<Database>;
+  #state: "open" | "released" | "closed" = "open";
+  #transactions = 0;
+  #idle: (() => void)[] = [];
+  readonly #onClose: (() => Promise<void>) | undefined;
+  readonly #reopen: (() => Promise<Kysely<Database>>) | undefined;
 
   constructor(
-    /** The underlying kysely instance, for queries the stores do not cover. */
-    readonly kysely: Kysely<Database>,
+    kysely: Kysely<Database>,
     readonly dialect: SqlDialect,
     onClose?: () => Promise<void>,
+    /** Opens a new connection to the same database: makes releaseConnection() possible. */
+    reopen?: () => Promise<Kysely<Database>>,
   ) {
-    const s = createStores({ db: kysely, dialect });
+    this.#kysely = kysely;
+    // The stores read the connection on every query, so a reconnect swaps it under them.
+    const self = this;
+    const s = createStores({
+      get db() {
+        return self.kysely;
+      },
+      dialect,
+    });
     this.identity = s.identity;
     this.groups = s.groups;
     this.messages = s.messages;
@@ -55,24 +68,66 @@ export class XmtpDatabase implements ClientDatabase {
     this.tasks = s.tasks;
     this.mls = s.mls;
     this.#onClose = onClose;
+    this.#reopen = reopen;
+  }
+
+  /** The underlying kysely instance, for queries the stores do not cover. */
+  get kysely(): Kysely<Database> {
+    if (this.#state === "released") throw new DbReleasedError();
+    if (this.#state === "closed") throw new DbClosedError();
+    return this.#kysely;
+  }
+
+  /** Whether releaseConnection() can be used (the database can be opened again). */
+  get releasable(): boolean {
+    return this.#reopen !== undefined;
+  }
+
+  get released(): boolean {
+    return this.#state === "released";
   }
 
   async transaction<T>(fn: (tx: TransactionScope) => Promise<T>): Promise<T> {
-    if (this.#closed) throw new DbClosedError();
+    const kysely = this.kysely;
+    this.#transactions++;
     try {
-      return await this.kysely.transaction().execute((trx: Transaction<Database>) => {
+      return await kysely.transaction().execute((trx: Transaction<Database>) => {
         const stores = createStores({ db: trx, dialect: this.dialect });
         return fn(joinable(stores));
       });
     } catch (err) {
       throw translateDriverError(err);
+    } finally {
+      this.#transactions--;
+      if (this.#transactions === 0) for (const wake of this.#idle.splice(0)) wake();
     }
   }
 
+  async releaseConnection(): Promise<void> {
+    if (this.#reopen === undefined) {
+      throw new DbInputError(
+        "this database cannot be released: it was opened without a way to reopen it (an in-memory SQLite database, or a kysely instance passed in)",
+      );
+    }
+    if (this.#state !== "open") return;
+    this.#state = "released";
+    if (this.#transactions > 0) await new Promise<void>((wake) => this.#idle.push(wake));
+    await this.#kysely.destroy();
+  }
+
+  async reconnect(): Promise<void> {
+    if (this.#state === "closed") throw new DbClosedError();
+    if (this.#state === "open" || this.#reopen === undefined) return;
+    this.#kysely = await this.#reopen();
+    this.#state = "open";
+  }
+
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.kysely.destroy();
+    if (this.#state === "closed") return;
+    const wasOpen = this.#state === "open";
+    this.#state = "closed";
+    if (this.#transactions > 0) await new Promise<void>((wake) => this.#idle.push(wake));
+    if (wasOpen) await this.#kysely.destroy();
     await this.#onClose?.();
   }
 }
@@ -91,9 +146,10 @@ export async function openDatabase(
   db: Kysely<Database>,
   options: OpenDatabaseOptions,
   onClose?: () => Promise<void>,
+  reopen?: () => Promise<Kysely<Database>>,
 ): Promise<XmtpDatabase> {
   if (options.migrate !== false) {
     await migrateToLatest(db, options.dialect);
   }
-  return new XmtpDatabase(db, options.dialect, onClose);
+  return new XmtpDatabase(db, options.dialect, onClose, reopen);
 }

@@ -11,6 +11,7 @@ export type DbErrorCode =
   | "db.migration"
   | "db.mls_state_version"
   | "db.closed"
+  | "db.released"
   | "db.query";
 
 export class DbError extends Error {
@@ -105,6 +106,17 @@ export class MlsStateVersionError extends DbError {
 export class DbClosedError extends DbError {
   constructor() {
     super("db.closed", "the database is closed; open it again");
+  }
+}
+
+/** The connection was released (releaseConnection) and not reconnected yet. */
+export class DbReleasedError extends DbError {
+  constructor() {
+    super(
+      "db.released",
+      "the database connection is released; call reconnect() (client.reconnectDb()) before using it",
+      { retryable: true },
+    );
   }
 }
 

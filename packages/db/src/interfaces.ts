@@ -185,6 +185,8 @@ export interface KeyPackageHistoryStore {
   markForDeletion(beforeId: number, deleteAtNs: bigint): Promise<number>;
   /** Entries whose deletion time has come. */
   listDueForDeletion(nowNs: bigint): Promise<KeyPackageHistoryEntry[]>;
+  /** The earliest deletion time scheduled, if any. */
+  nextDeletionAtNs(): Promise<bigint | undefined>;
   delete(ids: readonly number[]): Promise<void>;
 }
 
@@ -231,6 +233,18 @@ export interface TaskStore {
   listDue(nowNs: bigint, limit?: number): Promise<StoredTask[]>;
   /** Records a failed attempt and when to try next. */
   recordAttempt(id: number, attemptedAtNs: bigint, nextAttemptAtNs: bigint): Promise<void>;
+  /**
+   * A recurring task ran and wants to run again at `nextAttemptAtNs`: its attempts go back to 0.
+   * DbNotFoundError if it is gone.
+   */
+  reschedule(id: number, attemptedAtNs: bigint, nextAttemptAtNs: bigint): Promise<void>;
+  /**
+   * Brings the task with this data hash forward to `notLaterThanNs` (never later than it was).
+   * Returns whether such a task exists.
+   */
+  pullIn(dataHash: Uint8Array, notLaterThanNs: bigint): Promise<boolean>;
+  /** The unexpired task due first (soonest next attempt), if any. */
+  next(nowNs: bigint): Promise<StoredTask | undefined>;
   delete(id: number): Promise<void>;
   /** Deletes tasks that expired at or before `nowNs`; returns how many. */
   deleteExpired(nowNs: bigint): Promise<number>;
@@ -283,4 +297,14 @@ export interface ClientDatabase extends TransactionScope {
    */
   transaction<T>(fn: (tx: TransactionScope) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * Closes the connection(s) but keeps the database reopenable: until `reconnect()`, every call
+   * fails with DbReleasedError. Waits for open transactions to finish first. Optional: a
+   * database that cannot be reopened (e.g. SQLite ":memory:") does not offer it.
+   */
+  releaseConnection?(): Promise<void>;
+  /** Whether releaseConnection() can be used here. */
+  readonly releasable?: boolean;
+  /** Reopens a released database (no-op when it is not released). */
+  reconnect?(): Promise<void>;
 }

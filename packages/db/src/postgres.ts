@@ -28,14 +28,22 @@ export async function openPostgres(options: PostgresOptions): Promise<XmtpDataba
   if (typeof options?.connectionString !== "string" || options.connectionString.length === 0) {
     throw new DbInputError("connectionString is required");
   }
-  const pool = new pg.Pool({
-    connectionString: options.connectionString,
-    max: options.max ?? 10,
-    types: types as unknown as pg.CustomTypesConfig,
-  });
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const connect = async () => {
+    const pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.max ?? 10,
+      types: types as unknown as pg.CustomTypesConfig,
+    });
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  };
+  const kysely = await connect();
   try {
-    return await openDatabase(kysely, { dialect: "postgres", migrate: options.migrate });
+    return await openDatabase(
+      kysely,
+      { dialect: "postgres", migrate: options.migrate },
+      undefined,
+      connect,
+    );
   } catch (err) {
     await kysely.destroy();
     throw err;

@@ -142,12 +142,36 @@ export async function openSqlite(options: SqliteOptions): Promise<XmtpDatabase> 
     throw new DbInputError('synchronous must be "full" or "normal"');
   }
 
+  const keyCopy = key?.slice();
+  const connect = () => connectSqlite(options.path, keyCopy, busyTimeoutMs, synchronous);
+  const kysely = await connect();
+  try {
+    // An in-memory database lives as long as its connection: it cannot be released and reopened.
+    const reopen = options.path === ":memory:" ? undefined : connect;
+    return await openDatabase(
+      kysely,
+      { dialect: "sqlite", migrate: options.migrate },
+      undefined,
+      reopen,
+    );
+  } catch (err) {
+    await kysely.destroy();
+    throw err;
+  }
+}
+
+async function connectSqlite(
+  path: string,
+  key: Uint8Array | undefined,
+  busyTimeoutMs: number,
+  synchronous: "full" | "normal",
+): Promise<Kysely<Database>> {
   const Driver = await loadDriver();
   let raw: RawSqlite;
   try {
-    raw = new Driver(options.path);
+    raw = new Driver(path);
   } catch (err) {
-    throw new DatabaseOpenError(`cannot open ${options.path}: ${(err as Error).message}`, err);
+    throw new DatabaseOpenError(`cannot open ${path}: ${(err as Error).message}`, err);
   }
   try {
     if (key) {
@@ -158,23 +182,17 @@ export async function openSqlite(options: SqliteOptions): Promise<XmtpDatabase> 
     }
     // The first read of the file tells whether the key (or its absence) fits.
     raw.pragma("schema_version", { simple: true });
-    if (options.path !== ":memory:") raw.pragma("journal_mode = WAL");
+    if (path !== ":memory:") raw.pragma("journal_mode = WAL");
     raw.pragma(`busy_timeout = ${busyTimeoutMs}`);
     raw.pragma(`synchronous = ${synchronous}`);
     // Every integer comes back as a bigint: nanosecond times do not fit in a double.
     raw.defaultSafeIntegers(true);
   } catch (err) {
     raw.close();
-    if (isNotADatabase(err)) throw new DatabaseKeyError(options.path, err);
-    throw new DatabaseOpenError(`cannot open ${options.path}: ${(err as Error).message}`, err);
+    if (isNotADatabase(err)) throw new DatabaseKeyError(path, err);
+    throw new DatabaseOpenError(`cannot open ${path}: ${(err as Error).message}`, err);
   }
-  const kysely = new Kysely<Database>({ dialect: sqliteDialect(raw) });
-  try {
-    return await openDatabase(kysely, { dialect: "sqlite", migrate: options.migrate });
-  } catch (err) {
-    await kysely.destroy();
-    throw err;
-  }
+  return new Kysely<Database>({ dialect: sqliteDialect(raw) });
 }
 
 /** Runs SQLite's integrity check; returns [] when the database is sound, else the problems. */

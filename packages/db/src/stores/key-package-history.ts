@@ -102,6 +102,17 @@ export class KyselyKeyPackageHistoryStore implements KeyPackageHistoryStore {
     return rows.map(fromRow);
   }
 
+  async nextDeletionAtNs(): Promise<bigint | undefined> {
+    const row = await q(() =>
+      this.ctx.db
+        .selectFrom("key_package_history")
+        .select((eb) => eb.fn.min("delete_at_ns").as("at"))
+        .where("delete_at_ns", "is not", null)
+        .executeTakeFirst(),
+    );
+    return row?.at === null || row?.at === undefined ? undefined : toBigInt(row.at);
+  }
+
   async delete(ids: readonly number[]): Promise<void> {
     if (!Array.isArray(ids)) throw new DbInputError("ids must be an array");
     for (const [i, id] of ids.entries()) checkInt(`ids[${i}]`, id, { min: 1 });

@@ -117,6 +117,61 @@ export class KyselyTaskStore implements TaskStore {
     if (changed(r) === 0) throw new DbNotFoundError(`no task ${id}`);
   }
 
+  async reschedule(id: number, attemptedAtNs: bigint, nextAttemptAtNs: bigint): Promise<void> {
+    checkId(id);
+    checkBigInt("attemptedAtNs", attemptedAtNs);
+    checkBigInt("nextAttemptAtNs", nextAttemptAtNs);
+    const r = await q(() =>
+      this.ctx.db
+        .updateTable("tasks")
+        .set({
+          attempts: 0,
+          last_attempted_at_ns: attemptedAtNs,
+          next_attempt_at_ns: nextAttemptAtNs,
+        })
+        .where("id", "=", id)
+        .executeTakeFirst(),
+    );
+    if (changed(r) === 0) throw new DbNotFoundError(`no task ${id}`);
+  }
+
+  async pullIn(dataHash: Uint8Array, notLaterThanNs: bigint): Promise<boolean> {
+    const hash = checkBytes("dataHash", dataHash, { nonEmpty: true });
+    checkBigInt("notLaterThanNs", notLaterThanNs);
+    const exists = await q(() =>
+      this.ctx.db
+        .selectFrom("tasks")
+        .select("id")
+        .where("data_hash", "=", hash)
+        .executeTakeFirst(),
+    );
+    if (exists === undefined) return false;
+    await q(() =>
+      this.ctx.db
+        .updateTable("tasks")
+        .set({ next_attempt_at_ns: notLaterThanNs })
+        .where("data_hash", "=", hash)
+        .where("next_attempt_at_ns", ">", notLaterThanNs)
+        .execute(),
+    );
+    return true;
+  }
+
+  async next(nowNs: bigint): Promise<StoredTask | undefined> {
+    checkBigInt("nowNs", nowNs);
+    const row = await q(() =>
+      this.ctx.db
+        .selectFrom("tasks")
+        .selectAll()
+        .where("expires_at_ns", ">", nowNs)
+        .orderBy("next_attempt_at_ns", "asc")
+        .orderBy("id", "asc")
+        .limit(1)
+        .executeTakeFirst(),
+    );
+    return row ? fromRow(row) : undefined;
+  }
+
   async delete(id: number): Promise<void> {
     checkId(id);
     await q(() => this.ctx.db.deleteFrom("tasks").where("id", "=", id).execute());

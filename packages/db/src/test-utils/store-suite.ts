@@ -3,7 +3,14 @@
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { XmtpDatabase } from "../db.js";
-import { DbConflictError, DbInputError, DbNotFoundError, MlsStateVersionError } from "../errors.js";
+import {
+  DbClosedError,
+  DbConflictError,
+  DbInputError,
+  DbNotFoundError,
+  DbReleasedError,
+  MlsStateVersionError,
+} from "../errors.js";
 import { appliedMigrations, MIGRATION_NAMES, migrateToLatest } from "../migrations/index.js";
 import { MLS_STATE_FORMAT_VERSION } from "../stores/index.js";
 import {
@@ -34,6 +41,47 @@ export function storeSuite(name: string, open: () => Promise<XmtpDatabase>) {
     });
     afterEach(async () => {
       await db.close();
+    });
+
+    describe("releasing the connection", () => {
+      it("fails calls in between with DbReleasedError and keeps everything across reconnect", async () => {
+        await db.groups.insert(makeGroup(1));
+        if (!db.releasable) {
+          // An in-memory database cannot be reopened: refused, and it keeps working.
+          await expect(db.releaseConnection()).rejects.toThrow(DbInputError);
+          expect(await db.groups.get(bytes(0x47, 1))).toBeDefined();
+          return;
+        }
+        // A transaction already running finishes before the connection goes.
+        let finish!: () => void;
+        const gate = new Promise<void>((r) => {
+          finish = r;
+        });
+        const running = db.transaction(async (tx) => {
+          await gate;
+          await tx.groups.insert(makeGroup(2));
+        });
+        const releasing = db.releaseConnection();
+        await expect(db.groups.get(bytes(0x47, 1))).rejects.toThrow(DbReleasedError);
+        await expect(db.transaction(async () => {})).rejects.toMatchObject({
+          code: "db.released",
+          retryable: true,
+        });
+        finish();
+        await running;
+        await releasing;
+        expect(db.released).toBe(true);
+        await db.releaseConnection(); // twice is fine
+        await db.reconnect();
+        expect(db.released).toBe(false);
+        expect(await db.groups.get(bytes(0x47, 1))).toBeDefined();
+        expect(await db.groups.get(bytes(0x47, 2))).toBeDefined();
+        await db.reconnect(); // no-op when open
+        await db.releaseConnection();
+        await db.close();
+        await expect(db.reconnect()).rejects.toThrow(DbClosedError);
+        await expect(db.groups.get(bytes(0x47, 1))).rejects.toThrow(DbClosedError);
+      });
     });
 
     describe("migrations", () => {
@@ -584,14 +632,17 @@ export function storeSuite(name: string, open: () => Promise<XmtpDatabase>) {
           }),
         ).rejects.toThrow(DbConflictError);
 
+        expect(await db.keyPackageHistory.nextDeletionAtNs()).toBeUndefined();
         expect(await db.keyPackageHistory.markForDeletion(b.id, T0 + 100n)).toBe(1);
         expect(await db.keyPackageHistory.markForDeletion(b.id, T0 + 500n)).toBe(0);
         expect(await db.keyPackageHistory.listDueForDeletion(T0 + 99n)).toEqual([]);
+        expect(await db.keyPackageHistory.nextDeletionAtNs()).toBe(T0 + 100n);
         const due = await db.keyPackageHistory.listDueForDeletion(T0 + 100n);
         expect(due).toEqual([{ ...a, deleteAtNs: T0 + 100n }]);
         await db.keyPackageHistory.delete(due.map((e) => e.id));
         expect(await db.keyPackageHistory.findByHashRef(a.keyPackageHashRef)).toBeUndefined();
         expect(await db.keyPackageHistory.latest()).toEqual(b);
+        expect(await db.keyPackageHistory.nextDeletionAtNs()).toBeUndefined();
       });
     });
 
@@ -741,6 +792,31 @@ export function storeSuite(name: string, open: () => Promise<XmtpDatabase>) {
           db.tasks.create({ ...task(3, T0), backoffScalingFactor: 0.5 }),
         ).rejects.toThrow(DbInputError);
         await expect(db.tasks.recordAttempt(999, T0, T0)).rejects.toThrow(DbNotFoundError);
+      });
+
+      it("reschedules recurring tasks, pulls deadlines in and names the next one", async () => {
+        expect(await db.tasks.next(T0)).toBeUndefined();
+        const a = await db.tasks.create(task(4, T0 + 400n));
+        const b = await db.tasks.create(task(6, T0 + 600n));
+        expect((await db.tasks.next(T0))?.id).toBe(a.id);
+        await db.tasks.recordAttempt(a.id, T0 + 1n, T0 + 700n);
+        expect((await db.tasks.next(T0))?.id).toBe(b.id);
+        await db.tasks.reschedule(a.id, T0 + 2n, T0 + 800n);
+        expect(await db.tasks.get(a.id)).toMatchObject({
+          attempts: 0,
+          lastAttemptedAtNs: T0 + 2n,
+          nextAttemptAtNs: T0 + 800n,
+        });
+        // Only ever earlier: a pull-in to a later time changes nothing.
+        expect(await db.tasks.pullIn(a.dataHash, T0 + 900n)).toBe(true);
+        expect((await db.tasks.get(a.id))?.nextAttemptAtNs).toBe(T0 + 800n);
+        expect(await db.tasks.pullIn(a.dataHash, T0 + 100n)).toBe(true);
+        expect((await db.tasks.get(a.id))?.nextAttemptAtNs).toBe(T0 + 100n);
+        expect((await db.tasks.next(T0))?.id).toBe(a.id);
+        expect(await db.tasks.pullIn(bytes(0x54, 99, 32), T0)).toBe(false);
+        // Expired tasks are never next.
+        expect(await db.tasks.next(T0 + 1_000n)).toBeUndefined();
+        await expect(db.tasks.reschedule(999, T0, T0)).rejects.toThrow(DbNotFoundError);
       });
     });
 
