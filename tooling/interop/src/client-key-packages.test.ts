@@ -1,5 +1,6 @@
-// Key-package history and deletion through @x/node, with an injected clock: after a welcome the
-// client rotates its key package; the replaced one is kept for 24 h (welcomes may still be on their
+// Key-package history and deletion through @x/node, with an injected clock and the background
+// workers off (client-lifecycle.test.ts has them on): after a welcome the client rotates its key
+// package at once; the replaced one is kept for 24 h (welcomes may still be on their
 // way to it), then its secrets and history are deleted and a welcome to it is refused.
 
 import { XmtpApi } from "@x/api";
@@ -52,6 +53,7 @@ describe("our client: key-package rotation, history and deletion", () => {
         db,
         clock: () => now,
         onSkipped: (e) => skipped.push(e),
+        disableWorkers: true,
       });
       const first = (await db.keyPackageHistory.latest())!;
       expect(first.deleteAtNs).toBeNull();

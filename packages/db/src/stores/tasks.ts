@@ -139,11 +139,7 @@ export class KyselyTaskStore implements TaskStore {
     const hash = checkBytes("dataHash", dataHash, { nonEmpty: true });
     checkBigInt("notLaterThanNs", notLaterThanNs);
     const exists = await q(() =>
-      this.ctx.db
-        .selectFrom("tasks")
-        .select("id")
-        .where("data_hash", "=", hash)
-        .executeTakeFirst(),
+      this.ctx.db.selectFrom("tasks").select("id").where("data_hash", "=", hash).executeTakeFirst(),
     );
     if (exists === undefined) return false;
     await q(() =>

@@ -5,9 +5,14 @@ import type { ClientDatabase } from "@x/db";
 import { newHmacRootKey, type XmtpIdentity } from "../engine/index.js";
 import type { IdentityUpdates } from "./identity.js";
 import type { KeyedLock } from "./lock.js";
+import type { StreamRegistry } from "./stream.js";
+import type { WorkerRunner } from "./workers/runner.js";
 
 export interface ClientContext {
+  /** For what the app asks for: sends, commits, key packages, identity updates. */
   api: XmtpApi;
+  /** For reading back: group messages and identity updates (libxmtp's sync API client). */
+  syncApi: XmtpApi;
   db: ClientDatabase;
   identity: XmtpIdentity;
   identities: IdentityUpdates;
@@ -17,6 +22,10 @@ export interface ClientContext {
   onSkipped: (error: unknown, where: { groupId?: Uint8Array; cursor: bigint }) => void;
   /** The clock for key-package rotation and deletion, in ns (injectable for tests). */
   clock?: () => bigint;
+  /** Open streams (ended on close and release). */
+  streams: StreamRegistry;
+  /** The background workers, when they run. */
+  workers?: WorkerRunner;
 }
 
 /** The inbox's HMAC root key (libxmtp user_preferences.hmac_key), made on first use. */

@@ -44,6 +44,7 @@ import {
   streamAllMessages,
   streamConversations,
 } from "./streams.js";
+import { queueKeyRotation } from "./workers/key-package-maintenance.js";
 
 export interface ListConversationsOptions {
   conversationType?: "group" | "dm";
@@ -255,13 +256,9 @@ export class Conversations {
         await this.ctx.db.cursors.advance(key, CursorKind.Welcome, 0, id);
       }
     }
-    // libxmtp rotates the key package after welcomes (the last-resort one was used), and deletes
-    // replaced ones once their 24 h grace period is over.
-    const now = this.ctx.clock?.() ?? nowNs();
-    if (welcomes.length > 0) {
-      await rotateKeyPackage(this.ctx.identity, this.ctx.db, this.ctx.api, now);
-    }
-    await deleteExpiredKeyPackages(this.ctx.db, now);
+    if (welcomes.length > 0) await this.rotateAfterWelcome();
+    // Replaced key packages go once their 24 h grace is over (the workers do it too, on time).
+    await deleteExpiredKeyPackages(this.ctx.db, this.ctx.clock?.() ?? nowNs());
     return joined;
   }
 
@@ -333,11 +330,23 @@ export class Conversations {
         return undefined;
       }
       if (c !== undefined) this.notify(c, c.welcomeCursor);
-      // libxmtp rotates the key package after welcomes (the last-resort one was used).
-      const now = this.ctx.clock?.() ?? nowNs();
-      await rotateKeyPackage(this.ctx.identity, this.ctx.db, this.ctx.api, now);
+      await this.rotateAfterWelcome();
       return c;
     });
+  }
+
+  /**
+   * A welcome used our (last-resort) key package, so libxmtp rotates it: queued for 5 s later, so
+   * a burst of welcomes rotates once. Without workers to run the queue, at once.
+   */
+  private async rotateAfterWelcome(): Promise<void> {
+    const now = this.ctx.clock?.() ?? nowNs();
+    if (this.ctx.workers?.running === true) {
+      await queueKeyRotation(this.ctx.db, now);
+      this.ctx.workers.wake("tasks");
+    } else {
+      await rotateKeyPackage(this.ctx.identity, this.ctx.db, this.ctx.api, now);
+    }
   }
 
   private async processWelcome(w: WelcomeMessage): Promise<Conversation | undefined> {

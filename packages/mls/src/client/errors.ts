@@ -18,7 +18,10 @@ export type ClientErrorCode =
   | "CLIENT_IDENTITY_INVALID"
   | "CLIENT_IDENTIFIER_TAKEN"
   | "CLIENT_RECOVERY_SIGNER_REQUIRED"
-  | "CLIENT_WELCOME_SEND_FAILED";
+  | "CLIENT_WELCOME_SEND_FAILED"
+  | "CLIENT_INSTALLATION_NOT_IN_INBOX"
+  | "CLIENT_DB_RELEASED"
+  | "CLIENT_CLOSED";
 
 export class ClientError extends Error {
   override name = "ClientError";

@@ -348,7 +348,7 @@ export class Group {
 
   protected async receive(): Promise<number> {
     const cursor = await this.ctx.db.cursors.get(this.groupId, CursorKind.ApplicationMessage, 0);
-    const messages = await this.ctx.api.queryGroupMessages(this.groupId, { cursor });
+    const messages = await this.ctx.syncApi.queryGroupMessages(this.groupId, { cursor });
     await this.processMessages(messages, cursor);
     const fresh = await this.ctx.db.groups.get(this.groupId);
     if (fresh !== undefined) this.stored = fresh;

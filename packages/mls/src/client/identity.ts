@@ -66,6 +66,8 @@ export class IdentityUpdates {
     private readonly api: XmtpApi,
     private readonly db: ClientDatabase,
     private readonly scwVerifier: SmartContractSignatureVerifier | undefined,
+    /** Identity updates are read through the sync API client (as libxmtp 1.9.1 does). */
+    private readonly syncApi: XmtpApi = api,
   ) {}
 
   /** Fetches and stores the inboxes' updates newer than what the database holds. */
@@ -73,7 +75,7 @@ export class IdentityUpdates {
     const unique = [...new Set(inboxIds)];
     if (unique.length === 0) return;
     const latest = await this.db.identityUpdates.latestSequenceIds(unique);
-    const responses = await this.api.getIdentityUpdates(
+    const responses = await this.syncApi.getIdentityUpdates(
       unique.map((inboxId) => ({ inboxId, sequenceId: latest.get(inboxId) ?? 0n })),
     );
     const records = responses.flatMap((r) =>

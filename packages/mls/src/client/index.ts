@@ -1,8 +1,12 @@
 // The XMTP client of @x/mls.
+
+export { LIBRARY_VERSION, VERSION_INFO, type VersionInfo } from "../version.js";
 export {
   Client,
   type ClientOptions,
+  type ExternalIdentity,
   type InboxStateView,
+  type KeyPackageStatus,
   MAX_INSTALLATIONS_PER_INBOX,
 } from "./client.js";
 export {
@@ -28,6 +32,10 @@ export {
   type ListMessagesOptions,
   MAX_PUBLISH_ATTEMPTS,
 } from "./group.js";
+export {
+  KEY_PACKAGE_DELETE_DELAY_NS,
+  KEY_PACKAGE_ROTATION_INTERVAL_NS,
+} from "./key-packages.js";
 export type {
   GroupPermissions,
   GroupPermissionsPreset,
@@ -45,3 +53,24 @@ export type {
   StreamConversationsOptions,
   StreamMessagesOptions,
 } from "./streams.js";
+export { KEY_PACKAGE_QUEUE_INTERVAL_NS } from "./workers/key-package-maintenance.js";
+export {
+  systemClock,
+  type Worker,
+  type WorkerClock,
+  type WorkerErrorInfo,
+  WorkerRunner,
+  type WorkerRunnerOptions,
+  type WorkerStatus,
+} from "./workers/runner.js";
+export {
+  NEVER_EXPIRES,
+  newTask,
+  type TaskHandler,
+  type TaskHandlers,
+  type TaskKind,
+  type TaskOutcome,
+  TaskWorker,
+  type TaskWorkerOptions,
+  taskHash,
+} from "./workers/tasks.js";

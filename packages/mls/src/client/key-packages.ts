@@ -54,16 +54,22 @@ export function decodeSecrets(secrets: MlsKeyPackageSecrets): StoredKeyPackage {
 
 /** libxmtp keeps a replaced key package this long, for welcomes already on their way to it. */
 export const KEY_PACKAGE_DELETE_DELAY_NS = 24n * 3600n * 1_000_000_000n;
+/** libxmtp rotates the key package at least this often (KEY_PACKAGE_ROTATION_INTERVAL_NS). */
+export const KEY_PACKAGE_ROTATION_INTERVAL_NS = 30n * 24n * 3600n * 1_000_000_000n;
 
-/**
- * Makes a key package, stores its secrets and history in `tx`, and schedules every older one of
- * ours for deletion KEY_PACKAGE_DELETE_DELAY_NS from now; returns the bytes to upload.
- */
+export interface NewKeyPackage {
+  /** The TLS bytes to upload. */
+  bytes: Uint8Array;
+  /** Its key-package history entry. */
+  historyId: number;
+}
+
+/** Makes a key package and stores its secrets and history in `tx` (not uploaded yet). */
 export async function newStoredKeyPackage(
   identity: XmtpIdentity,
   tx: TransactionScope,
   nowNs: bigint = BigInt(Date.now()) * 1_000_000n,
-): Promise<Uint8Array> {
+): Promise<NewKeyPackage> {
   const kp = await createKeyPackage(identity);
   const hashRef = await keyPackageRef(kp.keyPackage);
   await tx.mls.putKeyPackage({
@@ -78,8 +84,23 @@ export async function newStoredKeyPackage(
     createdAtNs: nowNs,
     postQuantumPublicKey: null,
   });
-  await tx.keyPackageHistory.markForDeletion(entry.id, nowNs + KEY_PACKAGE_DELETE_DELAY_NS);
-  return kp.bytes;
+  return { bytes: kp.bytes, historyId: entry.id };
+}
+
+/**
+ * The node accepted `historyId`'s key package: every older one of ours is deleted
+ * KEY_PACKAGE_DELETE_DELAY_NS from now, and the next rotation is due in 30 days. Only after the
+ * upload: if it failed, the node still hands out an older key package, whose secrets must stay.
+ */
+export async function keyPackageUploaded(
+  db: TransactionScope,
+  historyId: number,
+  nowNs: bigint,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.keyPackageHistory.markForDeletion(historyId, nowNs + KEY_PACKAGE_DELETE_DELAY_NS);
+    await tx.identity.setNextKeyPackageRotationNs(nowNs + KEY_PACKAGE_ROTATION_INTERVAL_NS);
+  });
 }
 
 /**
@@ -103,8 +124,9 @@ export async function rotateKeyPackage(
   identity: XmtpIdentity,
   db: TransactionScope,
   api: XmtpApi,
-  nowNs?: bigint,
+  nowNs: bigint = BigInt(Date.now()) * 1_000_000n,
 ): Promise<void> {
-  const bytes = await db.transaction((tx) => newStoredKeyPackage(identity, tx, nowNs));
-  await api.uploadKeyPackage(bytes);
+  const kp = await db.transaction((tx) => newStoredKeyPackage(identity, tx, nowNs));
+  await api.uploadKeyPackage(kp.bytes);
+  await keyPackageUploaded(db, kp.historyId, nowNs);
 }

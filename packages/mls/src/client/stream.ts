@@ -150,8 +150,43 @@ export class Stream<T> implements AsyncIterableIterator<T> {
     await this.return();
   }
 
+  /**
+   * @internal Ends the stream with `reason` as its error (given to onError, thrown by `next()`
+   * after the values already queued), e.g. when the client releases its database.
+   */
+  async endWith(reason: unknown): Promise<void> {
+    if (!this.#stopped && !this.#abort.signal.aborted) {
+      this.#failure = reason;
+      this.#abort.abort();
+    }
+    await this.done;
+  }
+
   [Symbol.asyncIterator](): this {
     return this;
+  }
+}
+
+/** The client's open streams, so that closing or releasing the client can end them. */
+export class StreamRegistry {
+  readonly #open = new Set<Stream<unknown>>();
+
+  open<T>(options: StreamOptions<T>, driver: Driver<T>): Stream<T> {
+    const stream = new Stream<T>(options, driver);
+    this.#open.add(stream as Stream<unknown>);
+    void stream.done.then(() => this.#open.delete(stream as Stream<unknown>));
+    return stream;
+  }
+
+  get size(): number {
+    return this.#open.size;
+  }
+
+  /** Ends every open stream (with `reason` as its error, if given) and waits until they stopped. */
+  async endAll(reason?: unknown): Promise<void> {
+    await Promise.all(
+      [...this.#open].map((s) => (reason === undefined ? s.end() : s.endWith(reason))),
+    );
   }
 }
 

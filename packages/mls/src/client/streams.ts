@@ -11,7 +11,7 @@ import { type ConsentStateName, conversationConsent } from "./consent.js";
 import { type DecodedMessage, toDecodedMessage } from "./content.js";
 import type { ClientContext } from "./context.js";
 import type { Conversation } from "./group.js";
-import { reconnecting, Stream, type StreamOptions } from "./stream.js";
+import { reconnecting, type Stream, type StreamOptions } from "./stream.js";
 
 export interface StreamConversationsOptions extends StreamOptions<Conversation> {
   /** Only groups or only DMs (default both). */
@@ -157,7 +157,7 @@ export async function streamConversations(
   hooks: ConversationHooks,
   options: StreamConversationsOptions,
 ): Promise<Stream<Conversation>> {
-  return new Stream<Conversation>(options, async (emit, signal) => {
+  return ctx.streams.open<Conversation>(options, async (emit, signal) => {
     const seen = new Set<string>();
     const off = hooks.onConversation((c) => {
       if (!typeMatches(c, options.conversationType) || seen.has(c.id)) return;
@@ -202,7 +202,7 @@ export async function streamAllMessages(
       states.includes(await conversationConsent(ctx.db, stored, ctx.identity.inboxId))
     );
   };
-  return new Stream<DecodedMessage>(options, async (emit, signal) => {
+  return ctx.streams.open<DecodedMessage>(options, async (emit, signal) => {
     const f = new GroupFeed(ctx, emit, accept);
     for (const [c, cursor] of early) f.add(c, cursor);
     for (const { c, cursor } of current) f.add(c, cursor);
@@ -224,7 +224,7 @@ export async function streamGroupMessages(
   options: StreamMessagesOptions,
 ): Promise<Stream<DecodedMessage>> {
   const cursor = await ctx.db.cursors.get(c.groupId, CursorKind.ApplicationMessage, 0);
-  return new Stream<DecodedMessage>(options, async (emit, signal) => {
+  return ctx.streams.open<DecodedMessage>(options, async (emit, signal) => {
     const f = new GroupFeed(ctx, emit, async () => true);
     f.add(c, cursor);
     await reconnecting(signal, options, "message", f.connect);

@@ -47,17 +47,12 @@ describe("stored key-package secrets", () => {
     const { newStoredKeyPackage } = await import("./key-packages.js");
     const identity = newIdentity();
     const puts: { secrets: Uint8Array; initPublicKey: Uint8Array; hashRef: Uint8Array }[] = [];
-    const marks: [number, bigint][] = [];
     const tx = {
       mls: { putKeyPackage: async (s: (typeof puts)[number]) => void puts.push(s) },
-      keyPackageHistory: {
-        insert: async () => ({ id: 7 }),
-        markForDeletion: async (beforeId: number, at: bigint) => void marks.push([beforeId, at]),
-      },
+      keyPackageHistory: { insert: async () => ({ id: 7 }) },
     } as unknown as Parameters<typeof newStoredKeyPackage>[1];
-    const bytes = await newStoredKeyPackage(identity, tx, 1_000n);
-    // Older key packages are scheduled for deletion 24 h after this one was made.
-    expect(marks).toEqual([[7, 1_000n + 24n * 3600n * 1_000_000_000n]]);
+    const { bytes, historyId } = await newStoredKeyPackage(identity, tx, 1_000n);
+    expect(historyId).toBe(7);
     const row = { ...puts[0]!, postQuantumPublicKey: null, createdAtNs: 0n };
     const back = decodeSecrets(row);
     expect(back.keyPackage.initKey).toEqual(row.initPublicKey);

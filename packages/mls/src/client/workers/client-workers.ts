@@ -1,0 +1,54 @@
+// The workers a client runs (libxmtp's build() starts them): for now the task worker with the
+// key-package maintenance tasks. Later workers (disappearing messages, pending self-removal,
+// device sync, commit log) register here.
+import type { ClientContext } from "../context.js";
+import { keyPackageTaskHandlers, seedKeyPackageTasks } from "./key-package-maintenance.js";
+import { systemClock, type WorkerClock, type WorkerErrorInfo, WorkerRunner } from "./runner.js";
+import { TaskWorker } from "./tasks.js";
+
+export interface ClientWorkerOptions {
+  /** Told about every failed worker round or task (default: ignored). */
+  onError?: (error: unknown, info: WorkerErrorInfo) => void;
+}
+
+export function clientWorkers(ctx: ClientContext, options: ClientWorkerOptions): WorkerRunner {
+  const clock: WorkerClock =
+    ctx.clock === undefined ? systemClock : { now: ctx.clock, sleep: systemClock.sleep };
+  const onError = options.onError ?? (() => {});
+  const runner = new WorkerRunner({
+    clock,
+    onError,
+    // The database went away under the workers: nothing to retry until it is back.
+    isFatal: (e) => {
+      const code = (e as { code?: unknown } | null)?.code;
+      return code === "db.closed" || code === "db.released";
+    },
+  });
+  runner.register(
+    new TaskWorker({
+      db: ctx.db,
+      clock,
+      handlers: {
+        ...keyPackageTaskHandlers({
+          db: ctx.db,
+          api: ctx.api,
+          identity: ctx.identity,
+          now: clock.now,
+        }),
+      },
+      seed: () => seedKeyPackageTasks(ctx.db, clock.now()),
+      onTaskError: (error, task, retryAtNs) => {
+        const retryInMs =
+          retryAtNs === undefined
+            ? Number.POSITIVE_INFINITY
+            : Number((retryAtNs - clock.now()) / 1_000_000n);
+        try {
+          onError(error, { worker: `tasks#${task.id}`, failures: task.attempts + 1, retryInMs });
+        } catch {
+          // as in the runner: a throwing callback changes nothing
+        }
+      },
+    }),
+  );
+  return runner;
+}
