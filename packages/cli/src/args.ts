@@ -10,6 +10,7 @@ export interface GlobalOptions {
   url: string | undefined;
   json: boolean;
   help: boolean;
+  version: boolean;
 }
 
 export interface CommandLine {
@@ -32,6 +33,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     url: undefined,
     json: false,
     help: false,
+    version: false,
   };
   const rest: string[] = [];
   let command: string | undefined;
@@ -47,6 +49,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     }
     if ((arg === "--help" || arg === "-h") && command === undefined) {
       global.help = true;
+      continue;
+    }
+    if (arg === "--version" && command === undefined) {
+      global.version = true;
       continue;
     }
     const [flag, inline] = arg.startsWith("--")

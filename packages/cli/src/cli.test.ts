@@ -59,6 +59,23 @@ describe("usage", () => {
     expect(bad.stderr).toContain('unknown command "frobnicate"');
   });
 
+  it("prints the versions with --version (text and JSON)", async () => {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    const text = await x(home, ["--version"]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(
+      new RegExp(
+        `^x ${pkg.version} \\(@x/mls \\S+; wire-compatible with libxmtp 1\\.9\\.1; mls10, `,
+      ),
+    );
+    const json = await x(home, ["--version", "--json"]);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      cli: pkg.version,
+      libxmtp: "1.9.1",
+      mls: "mls10",
+    });
+  });
+
   it("refuses bad options with exit 2 and a JSON error under --json", async () => {
     const r = await x(home, ["messages", "--profile", "alice", "--bogus", "--json"]);
     expect(r.code).toBe(2);

@@ -1,4 +1,6 @@
 // The x command: parses the line, runs the command, turns errors into a message and an exit code.
+
+import { Client } from "@x/mls";
 import { parseCommandLine } from "./args.js";
 import {
   dmCommand,
@@ -14,6 +16,7 @@ import { streamCommand } from "./commands/stream.js";
 import { type Context, makeContext } from "./context.js";
 import { EXIT_FAILURE, EXIT_USAGE, errorCode } from "./errors.js";
 import { type Io, Output, processIo } from "./output.js";
+import { CLI_VERSION } from "./version.js";
 
 export const USAGE = `usage: x [options] <command> [arguments]
 
@@ -40,6 +43,7 @@ Options (anywhere on the line):
   --env ENV         local (http://127.0.0.1:5556), dev or production
   --url URL         the node's URL (overrides --env and the profile's node)
   --json            machine-readable output: one JSON document (JSON lines for x stream)
+  --version         the versions of x, of @x/mls and of the protocol it speaks
   -h, --help        this help
 
 Exit codes: 0 ok, 1 the command failed, 2 bad usage, 3 no node at the URL.
@@ -84,6 +88,16 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
   try {
     const line = parseCommandLine(argv);
     out = new Output(line.global.json, io);
+    if (line.global.version || line.command === "version") {
+      const v = { cli: CLI_VERSION, ...Client.version };
+      if (line.global.json) io.stdout(`${JSON.stringify(v)}\n`);
+      else {
+        io.stdout(
+          `x ${v.cli} (@x/mls ${v.library}; wire-compatible with libxmtp ${v.libxmtp}; ${v.mls}, ${v.ciphersuite})\n`,
+        );
+      }
+      return 0;
+    }
     if (line.global.help || line.command === undefined || line.command === "help") {
       if (line.command === undefined && !line.global.help) {
         io.stderr(USAGE);

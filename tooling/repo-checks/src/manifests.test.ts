@@ -11,6 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.
 
 interface Manifest {
   name: string;
+  version?: string;
   private?: boolean;
   license?: string;
   homepage?: string;
@@ -87,6 +88,18 @@ describe("published manifests", () => {
       const driver = deps["better-sqlite3-multiple-ciphers"];
       if (driver !== undefined) expect(driver, manifest.name).toMatch(/^(\^|~)?12\./);
     }
+  });
+
+  it("report their own version: a src/version.ts constant equals package.json's", () => {
+    const found: string[] = [];
+    for (const { dir, manifest } of published) {
+      const file = path.join(root, dir, "src/version.ts");
+      if (!existsSync(file)) continue;
+      const constant = /export const \w+_VERSION = "([^"]+)";/.exec(readFileSync(file, "utf8"));
+      expect(constant?.[1], `${dir}/src/version.ts`).toBe(manifest.version);
+      found.push(manifest.name);
+    }
+    expect(found.sort()).toEqual(["@x/cli", "@x/mls"]);
   });
 
   it("have no patched dependency anywhere in the workspace", () => {
