@@ -317,7 +317,11 @@ describe("key-package maintenance", () => {
   });
 
   const historyIds = async () => {
-    const rows = await db.kysely.selectFrom("key_package_history").select("id").orderBy("id").execute();
+    const rows = await db.kysely
+      .selectFrom("key_package_history")
+      .select("id")
+      .orderBy("id")
+      .execute();
     return rows.map((r) => Number(r.id));
   };
 
