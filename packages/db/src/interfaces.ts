@@ -72,6 +72,8 @@ export interface MessageListOptions {
   kinds?: readonly MessageKind[];
   contentTypes?: readonly ContentType[];
   deliveryStatus?: DeliveryStatus;
+  /** Leaves out messages that expired at or before this time (disappearing messages). */
+  unexpiredAt?: bigint;
 }
 
 export interface MessageStore {
@@ -89,8 +91,16 @@ export interface MessageStore {
   /** Messages that refer to any of `ids` (reactions, replies, receipts). */
   findByReference(ids: readonly Uint8Array[]): Promise<StoredMessage[]>;
   count(groupId: Uint8Array): Promise<number>;
-  /** Published: records where it landed. DbNotFoundError if the message does not exist. */
-  setPublished(id: Uint8Array, cursor: Cursor, sentAtNs?: bigint): Promise<void>;
+  /**
+   * Published: records where it landed (and when it expires, for disappearing messages).
+   * DbNotFoundError if the message does not exist.
+   */
+  setPublished(
+    id: Uint8Array,
+    cursor: Cursor,
+    sentAtNs?: bigint,
+    expireAtNs?: bigint,
+  ): Promise<void>;
   setDeliveryStatus(id: Uint8Array, status: DeliveryStatus): Promise<void>;
   delete(id: Uint8Array): Promise<boolean>;
   /** Deletes messages whose expireAtNs is at or before `nowNs`; returns how many. */

@@ -55,7 +55,10 @@ describe("the client lifecycle with libxmtp 1.9.1", () => {
 
   it("rotates the key package a libxmtp welcome used, so the next libxmtp inbox adds us with the new one", async () => {
     await ours.client.waitForSyncWorkerInit();
-    expect(ours.client.workerStatus().map((w) => w.kind)).toEqual(["tasks"]);
+    expect(ours.client.workerStatus().map((w) => w.kind)).toEqual([
+      "tasks",
+      "disappearing-messages",
+    ]);
     const before = await servedKeyPackage(ours.client);
     const first = (await ours.db.keyPackageHistory.latest())!;
 

@@ -159,6 +159,12 @@ export class KyselyMessageStore implements MessageStore {
       if (types.length === 0) return [];
       query = query.where("content_type", "in", types);
     }
+    if (options.unexpiredAt !== undefined) {
+      const at = checkBigInt("unexpiredAt", options.unexpiredAt);
+      query = query.where((eb) =>
+        eb.or([eb("expire_at_ns", "is", null), eb("expire_at_ns", ">", at)]),
+      );
+    }
     if (options.deliveryStatus !== undefined) {
       query = query.where(
         "delivery_status",
@@ -204,7 +210,12 @@ export class KyselyMessageStore implements MessageStore {
     return toNum(row.n);
   }
 
-  async setPublished(id: Uint8Array, cursor: Cursor, sentAtNs?: bigint): Promise<void> {
+  async setPublished(
+    id: Uint8Array,
+    cursor: Cursor,
+    sentAtNs?: bigint,
+    expireAtNs?: bigint,
+  ): Promise<void> {
     checkBytes("id", id);
     checkCursor("cursor", cursor);
     const set: {
@@ -212,12 +223,14 @@ export class KyselyMessageStore implements MessageStore {
       originator_id: number;
       sequence_id: bigint;
       sent_at_ns?: bigint;
+      expire_at_ns?: bigint;
     } = {
       delivery_status: 2,
       originator_id: cursor.originatorId,
       sequence_id: cursor.sequenceId,
     };
     if (sentAtNs !== undefined) set.sent_at_ns = checkBigInt("sentAtNs", sentAtNs);
+    if (expireAtNs !== undefined) set.expire_at_ns = checkBigInt("expireAtNs", expireAtNs);
     const r = await q(() =>
       this.ctx.db.updateTable("group_messages").set(set).where("id", "=", id).executeTakeFirst(),
     );

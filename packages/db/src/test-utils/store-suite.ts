@@ -354,12 +354,14 @@ export function storeSuite(name: string, open: () => Promise<XmtpDatabase>) {
           pending.id,
           { originatorId: 10, sequenceId: 1234n },
           T0 + 42n,
+          T0 + 99n,
         );
         expect(await db.messages.get(pending.id)).toMatchObject({
           deliveryStatus: DeliveryStatus.Published,
           originatorId: 10,
           sequenceId: 1234n,
           sentAtNs: T0 + 42n,
+          expireAtNs: T0 + 99n,
         });
         await db.messages.setDeliveryStatus(pending.id, DeliveryStatus.Failed);
         expect((await db.messages.get(pending.id))?.deliveryStatus).toBe(DeliveryStatus.Failed);
@@ -379,6 +381,12 @@ export function storeSuite(name: string, open: () => Promise<XmtpDatabase>) {
         await db.messages.insert(makeMessage(gid, 1, { expireAtNs: T0 + 10n }));
         await db.messages.insert(makeMessage(gid, 2, { expireAtNs: T0 + 20n }));
         await db.messages.insert(makeMessage(gid, 3, { expireAtNs: null }));
+        // Hidden from lists once expired, even before they are deleted.
+        const shown = async (at: bigint) =>
+          (await db.messages.list(gid, { unexpiredAt: at })).map((m) => m.idempotencyKey);
+        expect(await shown(T0 + 9n)).toEqual(["1", "2", "3"]);
+        expect(await shown(T0 + 10n)).toEqual(["2", "3"]);
+        expect(await shown(T0 + 20n)).toEqual(["3"]);
         expect(await db.messages.deleteExpired(T0 + 10n)).toBe(1);
         expect(await db.messages.deleteExpired(T0 + 15n)).toBe(0);
         expect((await db.messages.list(gid)).map((m) => m.idempotencyKey)).toEqual(["2", "3"]);

@@ -18,6 +18,7 @@ import {
   createGroup as engineCreateGroup,
   groupMembers,
   joinGroupFromWelcome,
+  type MessageDisappearingSettings,
   readGroupExtensions,
   serializeGroupState,
   unwrapWelcome,
@@ -143,12 +144,25 @@ export class Conversations {
   }
 
   /** The DM with `peerInboxId`: the existing one, or a new one. */
-  async createDm(peerInboxId: string): Promise<Dm> {
+  /**
+   * The DM with `peerInboxId`: the one we have, or a new one (with `messageDisappearing`
+   * settings, if given; they apply only to a new DM).
+   */
+  async createDm(
+    peerInboxId: string,
+    options: { messageDisappearing?: MessageDisappearingSettings } = {},
+  ): Promise<Dm> {
     const me = this.ctx.identity.inboxId;
     const id = dmId(me, peerInboxId);
     const existing = await this.ctx.db.groups.findDms(id);
     if (existing[0] !== undefined) return new Dm(this.ctx, existing[0]);
-    const state = await engineCreateDm(this.ctx.identity, peerInboxId);
+    const state = await engineCreateDm(
+      this.ctx.identity,
+      peerInboxId,
+      options.messageDisappearing === undefined
+        ? {}
+        : { messageDisappearing: options.messageDisappearing },
+    );
     const stored = storedGroup({
       id: state.groupContext.groupId,
       conversationType: DbConversationType.Dm,
@@ -168,9 +182,12 @@ export class Conversations {
     return dm;
   }
 
-  async newDmWithIdentifier(identifier: Identifier): Promise<Dm> {
+  async newDmWithIdentifier(
+    identifier: Identifier,
+    options: { messageDisappearing?: MessageDisappearingSettings } = {},
+  ): Promise<Dm> {
     const [inbox] = await this.resolveIdentifiers([identifier]);
-    return this.createDm(inbox!);
+    return this.createDm(inbox!, options);
   }
 
   /** Groups and DMs, most recently active first; duplicate DMs with one peer show as one. */

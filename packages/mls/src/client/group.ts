@@ -38,13 +38,16 @@ import {
   type AdminListAction,
   calculateMessageId,
   deriveHmacKey,
+  disappearingEnabled,
   encryptApplicationMessage,
   removeMembers as engineRemoveMembers,
   groupMembers,
   hmacEpoch,
   type MembershipChange,
+  type MessageDisappearingSettings,
   MetadataField,
   processGroupMessage,
+  readDisappearingSettings,
   readGroupExtensions,
   type StagedCommit,
   selfUpdate,
@@ -220,6 +223,51 @@ export class Group {
     return (await this.extensions()).mutableMetadata.attributes[MetadataField.AppData] ?? "";
   }
 
+  /** The disappearing-message settings (from, in; ns), if the group has both. */
+  async messageDisappearingSettings(): Promise<MessageDisappearingSettings | undefined> {
+    return readDisappearingSettings((await this.extensions()).mutableMetadata.attributes);
+  }
+
+  /** Whether messages disappear: both settings above 0 (libxmtp's rule). */
+  async isMessageDisappearingEnabled(): Promise<boolean> {
+    return disappearingEnabled(await this.messageDisappearingSettings());
+  }
+
+  /**
+   * Messages stored from now on disappear `inNs` after they are stored (received) or confirmed
+   * (sent), on each member's own clock; `fromNs` > 0 switches it on. Two metadata commits, from
+   * then in, as libxmtp; who may is the policy's say (the two fields' metadata policies).
+   */
+  async updateMessageDisappearingSettings(settings: MessageDisappearingSettings): Promise<void> {
+    const { fromNs, inNs } = settings ?? {};
+    for (const [name, v] of [
+      ["fromNs", fromNs],
+      ["inNs", inNs],
+    ] as const) {
+      if (typeof v !== "bigint" || v < 0n || v >= 2n ** 63n) {
+        throw new ClientError(
+          "CLIENT_INVALID_ARGUMENT",
+          `${name} must be a bigint from 0 to 2^63-1 (nanoseconds)`,
+        );
+      }
+    }
+    await this.updateMetadata(MetadataField.MessageDisappearFromNs, fromNs.toString());
+    await this.updateMetadata(MetadataField.MessageDisappearInNs, inNs.toString());
+  }
+
+  /** Messages stop disappearing (both settings 0, as libxmtp's remove). */
+  removeMessageDisappearingSettings(): Promise<void> {
+    return this.updateMessageDisappearingSettings({ fromNs: 0n, inNs: 0n });
+  }
+
+  /** When a message stored now expires under `state`'s settings (null: never). */
+  private expiryAt(state: ClientState): bigint | null {
+    const ext = readGroupExtensions(state.groupContext.extensions);
+    const settings = readDisappearingSettings(ext.mutableMetadata.attributes);
+    if (!disappearingEnabled(settings)) return null;
+    return (this.ctx.clock?.() ?? nowNs()) + settings!.inNs;
+  }
+
   async listAdmins(): Promise<string[]> {
     return [...(await this.extensions()).mutableMetadata.adminList];
   }
@@ -275,6 +323,8 @@ export class Group {
       ...(options.sentBeforeNs === undefined ? {} : { sentBeforeNs: options.sentBeforeNs }),
       ...(contentTypes === undefined ? {} : { contentTypes }),
       ...(options.includeTranscript === false ? { kinds: [MessageKind.Application] } : {}),
+      // Expired messages are never shown, also before the worker deletes them.
+      unexpiredAt: this.ctx.clock?.() ?? nowNs(),
     };
     // A DM shows the messages of every MLS group stitched into it (same dm id), as libxmtp does.
     const ids =
@@ -405,7 +455,7 @@ export class Group {
         run.count++;
         if (processed !== undefined) run.state = processed.newState;
         if (processed?.kind === "application") {
-          const row = this.receivedRow(processed, m);
+          const row = this.receivedRow(processed, m, this.expiryAt(state));
           if (row !== undefined) run.rows.push(row);
         }
         if (run.count >= BATCH_MESSAGES) await flush();
@@ -421,6 +471,7 @@ export class Group {
   private receivedRow(
     processed: Extract<Awaited<ReturnType<typeof processGroupMessage>>, { kind: "application" }>,
     m: GroupMessageV1,
+    expireAtNs: bigint | null,
   ): StoredMessage | undefined {
     const env = processed.envelope;
     const sender = processed.sender;
@@ -445,7 +496,7 @@ export class Group {
       originatorId: 0,
       sequenceId: m.id,
       insertedAtNs: nowNs(),
-      expireAtNs: null,
+      expireAtNs,
       shouldPush: m.shouldPush,
       idempotencyKey: env.idempotencyKey,
     };
@@ -488,8 +539,10 @@ export class Group {
     const advance = (tx: TransactionScope) =>
       tx.cursors.advance(this.groupId, CursorKind.ApplicationMessage, 0, id);
     if (intent.kind === IntentKind.SendMessage) {
+      // Our message disappears counting from its confirmation (libxmtp: on the sender's clock).
+      const expireAt = this.expiryAt(await this.state());
       await this.ctx.db.transaction(async (tx) => {
-        await tx.messages.setPublished(intent.data, cursor, createdNs);
+        await tx.messages.setPublished(intent.data, cursor, createdNs, expireAt ?? undefined);
         await tx.intents.setCommitted(intent.id, cursor);
         await tx.intents.setState(intent.id, IntentState.Processed);
         await advance(tx);

@@ -43,6 +43,28 @@ function baseAttributes(
   return attributes;
 }
 
+const INT64 = /^-?\d{1,19}$/;
+
+/**
+ * The group's disappearing-message settings: both attributes present and decimal int64 values
+ * (libxmtp's conversation_message_disappearing_settings), else undefined.
+ */
+export function readDisappearingSettings(
+  attributes: Readonly<Record<string, string>>,
+): MessageDisappearingSettings | undefined {
+  const from = attributes[MetadataField.MessageDisappearFromNs];
+  const inNs = attributes[MetadataField.MessageDisappearInNs];
+  if (from === undefined || inNs === undefined || !INT64.test(from) || !INT64.test(inNs)) {
+    return undefined;
+  }
+  return { fromNs: BigInt(from), inNs: BigInt(inNs) };
+}
+
+/** Messages disappear when both settings are above 0 (libxmtp's is_enabled). */
+export function disappearingEnabled(s: MessageDisappearingSettings | undefined): boolean {
+  return s !== undefined && s.fromNs > 0n && s.inNs > 0n;
+}
+
 /** A new group's mutable metadata: the creator is the only super admin. */
 export function defaultGroupMutableMetadata(
   creatorInboxId: string,

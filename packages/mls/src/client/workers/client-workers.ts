@@ -1,7 +1,8 @@
-// The workers a client runs (libxmtp's build() starts them): for now the task worker with the
-// key-package maintenance tasks. Later workers (disappearing messages, pending self-removal,
-// device sync, commit log) register here.
+// The workers a client runs (libxmtp's build() starts them): the task worker (key-package
+// maintenance, pending self-removal) and disappearing messages. Later workers (device sync,
+// commit log) register here.
 import type { ClientContext } from "../context.js";
+import { DisappearingMessagesWorker } from "./disappearing-messages.js";
 import { keyPackageTaskHandlers, seedKeyPackageTasks } from "./key-package-maintenance.js";
 import { systemClock, type WorkerClock, type WorkerErrorInfo, WorkerRunner } from "./runner.js";
 import { TaskWorker } from "./tasks.js";
@@ -50,5 +51,6 @@ export function clientWorkers(ctx: ClientContext, options: ClientWorkerOptions):
       },
     }),
   );
+  runner.register(new DisappearingMessagesWorker(ctx.db, clock));
   return runner;
 }
