@@ -29,6 +29,8 @@ export class XmtpDatabase implements ClientDatabase {
   readonly preferences;
   readonly commitLog;
   readonly tasks;
+  readonly pendingRemoves;
+  readonly messageDeletions;
   readonly mls;
   #kysely: Kysely<Database>;
   #state: "open" | "released" | "closed" = "open";
@@ -66,6 +68,8 @@ export class XmtpDatabase implements ClientDatabase {
     this.preferences = s.preferences;
     this.commitLog = s.commitLog;
     this.tasks = s.tasks;
+    this.pendingRemoves = s.pendingRemoves;
+    this.messageDeletions = s.messageDeletions;
     this.mls = s.mls;
     this.#onClose = onClose;
     this.#reopen = reopen;

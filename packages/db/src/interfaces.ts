@@ -16,11 +16,13 @@ import type {
   IntentState,
   KeyPackageHistoryEntry,
   LocalCommitLogEntry,
+  MessageDeletion,
   MessageKind,
   MlsGroupState,
   MlsKeyPackageSecrets,
   NewIntent,
   NewTask,
+  PendingRemove,
   RemoteCommitLogEntry,
   StoredGroup,
   StoredIdentity,
@@ -277,6 +279,23 @@ export interface MlsStateStore {
 }
 
 /** Every store, bound to one connection or one transaction. */
+export interface PendingRemoveStore {
+  /** Records a leave request; a second one of the same inbox in the group is ignored. */
+  add(entry: PendingRemove): Promise<boolean>;
+  /** The inboxes waiting to be removed from a group. */
+  list(groupId: Uint8Array): Promise<string[]>;
+  has(groupId: Uint8Array, inboxId: string): Promise<boolean>;
+  /** Forgets these inboxes' requests (removed, or gone); returns how many. */
+  delete(groupId: Uint8Array, inboxIds: readonly string[]): Promise<number>;
+}
+
+export interface MessageDeletionStore {
+  /** Records a deletion; one with the same id is ignored. Returns whether it inserted. */
+  insert(deletion: MessageDeletion): Promise<boolean>;
+  /** The deletions of any of these messages (by target id). */
+  findByTargets(messageIds: readonly Uint8Array[]): Promise<MessageDeletion[]>;
+}
+
 export interface Stores {
   readonly identity: IdentityStore;
   readonly groups: GroupStore;
@@ -291,6 +310,8 @@ export interface Stores {
   readonly preferences: PreferencesStore;
   readonly commitLog: CommitLogStore;
   readonly tasks: TaskStore;
+  readonly pendingRemoves: PendingRemoveStore;
+  readonly messageDeletions: MessageDeletionStore;
   readonly mls: MlsStateStore;
 }
 

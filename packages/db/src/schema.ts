@@ -197,6 +197,21 @@ export interface MlsKeyPackagesTable {
   created_at_ns: Int64;
 }
 
+export interface PendingRemovesTable {
+  group_id: Bytes;
+  inbox_id: string;
+  message_id: Bytes;
+}
+
+export interface MessageDeletionsTable {
+  id: Bytes;
+  group_id: Bytes;
+  deleted_message_id: Bytes;
+  deleted_by_inbox_id: string;
+  is_super_admin_deletion: Int;
+  deleted_at_ns: Int64;
+}
+
 export interface Database {
   identity: IdentityTable;
   groups: GroupsTable;
@@ -212,6 +227,8 @@ export interface Database {
   local_commit_log: LocalCommitLogTable;
   remote_commit_log: RemoteCommitLogTable;
   tasks: TasksTable;
+  pending_removes: PendingRemovesTable;
+  message_deletions: MessageDeletionsTable;
   mls_group_state: MlsGroupStateTable;
   mls_key_packages: MlsKeyPackagesTable;
 }

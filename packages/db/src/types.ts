@@ -320,3 +320,23 @@ export interface MlsKeyPackageSecrets {
   secrets: Uint8Array;
   createdAtNs: bigint;
 }
+
+/** A member that asked to leave a group (a LeaveRequest from it). */
+export interface PendingRemove {
+  groupId: Uint8Array;
+  inboxId: string;
+  /** The LeaveRequest message. */
+  messageId: Uint8Array;
+}
+
+/** A DeleteMessage that was accepted: `deletedMessageId` shows as deleted (its row stays). */
+export interface MessageDeletion {
+  /** The DeleteMessage message's id. */
+  id: Uint8Array;
+  groupId: Uint8Array;
+  deletedMessageId: Uint8Array;
+  deletedByInboxId: string;
+  /** Deleted by a super admin, not by its sender. */
+  isSuperAdminDeletion: boolean;
+  deletedAtNs: bigint;
+}

@@ -13,7 +13,9 @@ import {
 import { KyselyIntentStore } from "./intents.js";
 import { KyselyKeyPackageHistoryStore } from "./key-package-history.js";
 import { KyselyMessageStore } from "./messages.js";
+import { KyselyMessageDeletionStore } from "./message-deletions.js";
 import { KyselyMlsStateStore } from "./mls.js";
+import { KyselyPendingRemoveStore } from "./pending-removes.js";
 import { KyselyPreferencesStore } from "./preferences.js";
 import { KyselyTaskStore } from "./tasks.js";
 
@@ -36,6 +38,8 @@ export function createStores(ctx: StoreContext): Stores {
     preferences: new KyselyPreferencesStore(ctx),
     commitLog: new KyselyCommitLogStore(ctx),
     tasks: new KyselyTaskStore(ctx),
+    pendingRemoves: new KyselyPendingRemoveStore(ctx),
+    messageDeletions: new KyselyMessageDeletionStore(ctx),
     mls: new KyselyMlsStateStore(ctx),
   };
 }

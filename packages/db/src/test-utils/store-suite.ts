@@ -828,6 +828,50 @@ export function storeSuite(name: string, open: () => Promise<XmtpDatabase>) {
       });
     });
 
+    describe("pending removes and message deletions", () => {
+      const gid = bytes(0x47, 9);
+      it("record leave requests once per inbox and forget them", async () => {
+        const entry = (inbox: string, n: number) => ({
+          groupId: gid,
+          inboxId: inbox,
+          messageId: bytes(0x6d, n),
+        });
+        expect(await db.pendingRemoves.add(entry("b".repeat(64), 1))).toBe(true);
+        expect(await db.pendingRemoves.add(entry("b".repeat(64), 2))).toBe(false);
+        expect(await db.pendingRemoves.add(entry("a".repeat(64), 3))).toBe(true);
+        expect(await db.pendingRemoves.list(gid)).toEqual(["a".repeat(64), "b".repeat(64)]);
+        expect(await db.pendingRemoves.has(gid, "a".repeat(64))).toBe(true);
+        expect(await db.pendingRemoves.list(bytes(0x47, 8))).toEqual([]);
+        expect(await db.pendingRemoves.delete(gid, ["a".repeat(64), "c".repeat(64)])).toBe(1);
+        expect(await db.pendingRemoves.list(gid)).toEqual(["b".repeat(64)]);
+        expect(await db.pendingRemoves.delete(gid, [])).toBe(0);
+        await expect(db.pendingRemoves.add({ ...entry("", 4) })).rejects.toThrow(DbInputError);
+      });
+
+      it("record deletions once and find them by target", async () => {
+        const d = (n: number, target: number, at: bigint) => ({
+          id: bytes(0x64, n),
+          groupId: gid,
+          deletedMessageId: bytes(0x6d, target),
+          deletedByInboxId: "b".repeat(64),
+          isSuperAdminDeletion: n % 2 === 0,
+          deletedAtNs: at,
+        });
+        expect(await db.messageDeletions.insert(d(1, 1, T0 + 2n))).toBe(true);
+        expect(await db.messageDeletions.insert(d(1, 1, T0 + 3n))).toBe(false);
+        expect(await db.messageDeletions.insert(d(2, 1, T0 + 1n))).toBe(true);
+        expect(await db.messageDeletions.insert(d(3, 2, T0))).toBe(true);
+        expect(await db.messageDeletions.findByTargets([bytes(0x6d, 1)])).toEqual([
+          d(2, 1, T0 + 1n),
+          d(1, 1, T0 + 2n),
+        ]);
+        expect(await db.messageDeletions.findByTargets([])).toEqual([]);
+        await expect(
+          db.messageDeletions.insert({ ...d(4, 1, T0), isSuperAdminDeletion: 1 as never }),
+        ).rejects.toThrow(DbInputError);
+      });
+    });
+
     describe("MLS state", () => {
       const gid = bytes(0x47, 1);
 
