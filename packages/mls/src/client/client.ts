@@ -288,6 +288,12 @@ export class Client {
     if (options.disableWorkers !== true) {
       ctx.workers = clientWorkers(ctx, {
         ...(options.onWorkerError === undefined ? {} : { onError: options.onWorkerError }),
+        handlers: {
+          processPendingSelfRemove: async (p) => {
+            await client.conversations.processPendingSelfRemove(p.groupId);
+            return { kind: "done" };
+          },
+        },
       });
       ctx.workers.start();
     }

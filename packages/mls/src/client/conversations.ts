@@ -182,6 +182,13 @@ export class Conversations {
     return dm;
   }
 
+  /** The pending-removal task of a group (see Group.processPendingSelfRemovals). */
+  async processPendingSelfRemove(groupId: Uint8Array): Promise<void> {
+    const stored = await this.ctx.db.groups.get(groupId);
+    if (stored === undefined || stored.conversationType !== DbConversationType.Group) return;
+    await new Group(this.ctx, stored).processPendingSelfRemovals();
+  }
+
   async newDmWithIdentifier(
     identifier: Identifier,
     options: { messageDisappearing?: MessageDisappearingSettings } = {},
@@ -201,7 +208,11 @@ export class Conversations {
           : [DbConversationType.Group, DbConversationType.Dm];
     const all = await this.ctx.db.groups.list({
       conversationTypes: types,
-      membershipStates: [GroupMembershipState.Allowed, GroupMembershipState.Pending],
+      membershipStates: [
+        GroupMembershipState.Allowed,
+        GroupMembershipState.Pending,
+        GroupMembershipState.PendingRemove,
+      ],
     });
     const consent = await consentOfMany(this.ctx.db, all, this.ctx.identity.inboxId);
     const rows = all.filter((_, i) => states.includes(consent[i]!));
@@ -295,7 +306,11 @@ export class Conversations {
             : type === "dm"
               ? [DbConversationType.Dm]
               : [DbConversationType.Group, DbConversationType.Dm],
-        membershipStates: [GroupMembershipState.Allowed, GroupMembershipState.Pending],
+        membershipStates: [
+          GroupMembershipState.Allowed,
+          GroupMembershipState.Pending,
+          GroupMembershipState.PendingRemove,
+        ],
       });
       return Promise.all(
         list.map(async (g) => ({
@@ -491,7 +506,11 @@ export class Conversations {
     await this.sync();
     let all = await this.ctx.db.groups.list({
       conversationTypes: [DbConversationType.Group, DbConversationType.Dm],
-      membershipStates: [GroupMembershipState.Allowed, GroupMembershipState.Pending],
+      membershipStates: [
+        GroupMembershipState.Allowed,
+        GroupMembershipState.Pending,
+        GroupMembershipState.PendingRemove,
+      ],
     });
     if (states !== undefined) {
       const consent = await consentOfMany(this.ctx.db, all, this.ctx.identity.inboxId);

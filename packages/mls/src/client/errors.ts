@@ -21,7 +21,8 @@ export type ClientErrorCode =
   | "CLIENT_WELCOME_SEND_FAILED"
   | "CLIENT_INSTALLATION_NOT_IN_INBOX"
   | "CLIENT_DB_RELEASED"
-  | "CLIENT_CLOSED";
+  | "CLIENT_CLOSED"
+  | "CLIENT_LEAVE_REFUSED";
 
 export class ClientError extends Error {
   override name = "ClientError";

@@ -10,6 +10,7 @@ import {
   type ContentTypeId,
   contentTypeKey,
   encodeContentMessage,
+  LeaveRequestCodec,
   TextCodec,
 } from "@x/content-types";
 import { sha256, toHex } from "@x/crypto";
@@ -18,6 +19,7 @@ import {
   CursorKind,
   ConversationType as DbConversationType,
   DeliveryStatus,
+  GroupMembershipState,
   IntentKind,
   IntentState,
   MessageKind,
@@ -71,6 +73,7 @@ import {
 import { contentTypeNumber, type DecodedMessage, toDecodedMessage } from "./content.js";
 import { type ClientContext, hmacRootKey, nowNs } from "./context.js";
 import { ClientError } from "./errors.js";
+import { isLeaveRequest, recordLeaveRequest } from "./leave-requests.js";
 import {
   checkBeforePublish,
   checkOnReadBack,
@@ -260,6 +263,84 @@ export class Group {
     return this.updateMessageDisappearingSettings({ fromNs: 0n, inNs: 0n });
   }
 
+  private now(): bigint {
+    return this.ctx.clock?.() ?? nowNs();
+  }
+
+  // ---- leaving ----
+
+  /**
+   * Asks to leave the group (libxmtp's leave_group; node-sdk's requestRemoval): sends a
+   * LeaveRequest, and a super admin's client removes us (its durable task commits the removal).
+   * Until then `isPendingRemoval()` is true. Refused (CLIENT_LEAVE_REFUSED) for a DM, a group we
+   * are not a member of or are alone in, and for a super admin (demote first). Asking twice
+   * sends nothing more.
+   */
+  async leaveGroup(): Promise<void> {
+    const me = this.ctx.identity.inboxId;
+    const ext = await this.extensions();
+    const refuse = (why: string) => {
+      throw new ClientError("CLIENT_LEAVE_REFUSED", why);
+    };
+    if (this.conversationType === "dm") refuse("a DM cannot be left");
+    if (!(me in ext.membership.members)) refuse("we are not a member of this group");
+    if (Object.keys(ext.membership.members).length === 1) {
+      refuse("we are the group's only member; there is no one to remove us");
+    }
+    if (ext.mutableMetadata.superAdminList.includes(me)) {
+      refuse("a super admin cannot leave; remove our super-admin status first");
+    }
+    if (await this.ctx.db.pendingRemoves.has(this.groupId, me)) return;
+    await this.send({}, new LeaveRequestCodec());
+  }
+
+  /** node-sdk's name for leaveGroup(). */
+  requestRemoval(): Promise<void> {
+    return this.leaveGroup();
+  }
+
+  /** Whether we asked to leave and are not removed yet. */
+  async isPendingRemoval(): Promise<boolean> {
+    const stored = await this.ctx.db.groups.get(this.groupId);
+    return stored?.membershipState === GroupMembershipState.PendingRemove;
+  }
+
+  /** The inboxes that asked to leave and are not removed yet. */
+  pendingRemovals(): Promise<string[]> {
+    return this.ctx.db.pendingRemoves.list(this.groupId);
+  }
+
+  private async afterLeaveRequest(): Promise<void> {
+    this.ctx.workers?.wake("tasks");
+  }
+
+  /**
+   * Commits the removal of the members who asked to leave, if we are a super admin (else
+   * nothing), then forgets the requests of inboxes that are no longer members (libxmtp's
+   * process_pending_self_removals). Run by the durable task; safe to run again.
+   */
+  async processPendingSelfRemovals(): Promise<void> {
+    const me = this.ctx.identity.inboxId;
+    const pending = await this.ctx.db.pendingRemoves.list(this.groupId);
+    if (pending.length > 0 && (await this.isActive())) {
+      const ext = await this.extensions();
+      if (ext.mutableMetadata.superAdminList.includes(me)) {
+        const still = pending.filter((i) => i !== me && i in ext.membership.members);
+        if (still.length > 0) await this.removeMembers(still);
+      }
+    }
+    const members = (await this.extensions()).membership.members;
+    const gone = (await this.ctx.db.pendingRemoves.list(this.groupId)).filter(
+      (i) => !(i in members),
+    );
+    await this.ctx.db.transaction(async (tx) => {
+      await tx.pendingRemoves.delete(this.groupId, gone);
+      if ((await tx.pendingRemoves.list(this.groupId)).length === 0) {
+        await tx.groups.update(this.groupId, { hasPendingLeaveRequest: false });
+      }
+    });
+  }
+
   /** When a message stored now expires under `state`'s settings (null: never). */
   private expiryAt(state: ClientState): bigint | null {
     const ext = readGroupExtensions(state.groupContext.extensions);
@@ -424,11 +505,19 @@ export class Group {
       if (run === undefined) return;
       const done = run;
       run = undefined;
+      let leaves = 0;
       await this.ctx.db.transaction(async (tx) => {
         if (done.state !== undefined) await this.saveState(tx, done.state);
-        for (const row of done.rows) await tx.messages.insertOrIgnore(row);
+        for (const row of done.rows) {
+          const stored = await tx.messages.insertOrIgnore(row);
+          if (stored && isLeaveRequest(row) && done.state !== undefined) {
+            await recordLeaveRequest(tx, row, done.state, this.ctx.identity.inboxId, this.now());
+            leaves++;
+          }
+        }
         await tx.cursors.advance(this.groupId, CursorKind.ApplicationMessage, 0, done.lastId);
       });
+      if (leaves > 0) await this.afterLeaveRequest();
     };
     for (const message of messages) {
       if (message.version.case !== "v1") continue;
@@ -540,13 +629,21 @@ export class Group {
       tx.cursors.advance(this.groupId, CursorKind.ApplicationMessage, 0, id);
     if (intent.kind === IntentKind.SendMessage) {
       // Our message disappears counting from its confirmation (libxmtp: on the sender's clock).
-      const expireAt = this.expiryAt(await this.state());
+      const state = await this.state();
+      const expireAt = this.expiryAt(state);
+      let leave = false;
       await this.ctx.db.transaction(async (tx) => {
         await tx.messages.setPublished(intent.data, cursor, createdNs, expireAt ?? undefined);
+        const sent = await tx.messages.get(intent.data);
+        if (sent !== undefined && isLeaveRequest(sent)) {
+          await recordLeaveRequest(tx, sent, state, this.ctx.identity.inboxId, this.now());
+          leave = true;
+        }
         await tx.intents.setCommitted(intent.id, cursor);
         await tx.intents.setState(intent.id, IntentState.Processed);
         await advance(tx);
       });
+      if (leave) await this.afterLeaveRequest();
       return;
     }
     const state = await this.state();

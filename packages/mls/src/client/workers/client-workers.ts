@@ -5,11 +5,13 @@ import type { ClientContext } from "../context.js";
 import { DisappearingMessagesWorker } from "./disappearing-messages.js";
 import { keyPackageTaskHandlers, seedKeyPackageTasks } from "./key-package-maintenance.js";
 import { systemClock, type WorkerClock, type WorkerErrorInfo, WorkerRunner } from "./runner.js";
-import { TaskWorker } from "./tasks.js";
+import { type TaskHandlers, TaskWorker } from "./tasks.js";
 
 export interface ClientWorkerOptions {
   /** Told about every failed worker round or task (default: ignored). */
   onError?: (error: unknown, info: WorkerErrorInfo) => void;
+  /** Handlers of task kinds that need more than the context (e.g. the group operations). */
+  handlers?: TaskHandlers;
 }
 
 export function clientWorkers(ctx: ClientContext, options: ClientWorkerOptions): WorkerRunner {
@@ -36,6 +38,7 @@ export function clientWorkers(ctx: ClientContext, options: ClientWorkerOptions):
           identity: ctx.identity,
           now: clock.now,
         }),
+        ...options.handlers,
       },
       seed: () => seedKeyPackageTasks(ctx.db, clock.now()),
       onTaskError: (error, task, retryAtNs) => {
