@@ -270,6 +270,7 @@ export class Client {
       onSkipped: options.onSkipped ?? (() => {}),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       streams: new StreamRegistry(),
+      deletionListeners: new Set(),
     };
     const client = new Client(ctx, signer, options.scwVerifier, options);
     if (options.offline !== true) {

@@ -26,6 +26,8 @@ export interface ClientContext {
   streams: StreamRegistry;
   /** The background workers, when they run. */
   workers?: WorkerRunner;
+  /** Told the hex id of every message this client saw deleted (streamMessageDeletions). */
+  deletionListeners: Set<(messageId: string) => void>;
 }
 
 /** The inbox's HMAC root key (libxmtp user_preferences.hmac_key), made on first use. */

@@ -37,7 +37,7 @@ import { ClientError, errorText } from "./errors.js";
 import { type Conversation, Dm, Group } from "./group.js";
 import { decodeSecrets, deleteExpiredKeyPackages, rotateKeyPackage } from "./key-packages.js";
 import { type GroupPermissionsPreset, policySetOf } from "./permissions.js";
-import { isTransient, type Stream } from "./stream.js";
+import { isTransient, type Stream, type StreamOptions } from "./stream.js";
 import {
   type ConversationHooks,
   type StreamAllMessagesOptions,
@@ -180,6 +180,35 @@ export class Conversations {
     await dm.addMembers([peerInboxId]);
     this.notify(dm, 0n);
     return dm;
+  }
+
+  /**
+   * The hex ids of messages deleted from now on, as this client sees the deletions (in sync or in
+   * a stream, or its own deleteMessage): a local stream, as libxmtp's streamMessageDeletions.
+   */
+  async streamMessageDeletions(options: StreamOptions<string> = {}): Promise<Stream<string>> {
+    return this.ctx.streams.open<string>(options, async (emit, signal) => {
+      this.ctx.deletionListeners.add(emit);
+      try {
+        await new Promise<void>((resolve) => {
+          if (signal.aborted) resolve();
+          else signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+      } finally {
+        this.ctx.deletionListeners.delete(emit);
+      }
+    });
+  }
+
+  /**
+   * Deletes a message from this database only (libxmtp's client.delete_message): no one else is
+   * told. Returns whether it was there.
+   */
+  async deleteMessageById(messageId: string): Promise<boolean> {
+    if (typeof messageId !== "string" || !/^[0-9a-fA-F]{64}$/.test(messageId)) {
+      throw new ClientError("CLIENT_INVALID_ARGUMENT", "messageId must be a 64-character hex id");
+    }
+    return this.ctx.db.messages.delete(fromHex(messageId.toLowerCase()));
   }
 
   /** The pending-removal task of a group (see Group.processPendingSelfRemovals). */

@@ -22,7 +22,8 @@ export type ClientErrorCode =
   | "CLIENT_INSTALLATION_NOT_IN_INBOX"
   | "CLIENT_DB_RELEASED"
   | "CLIENT_CLOSED"
-  | "CLIENT_LEAVE_REFUSED";
+  | "CLIENT_LEAVE_REFUSED"
+  | "CLIENT_NOT_DELETABLE";
 
 export class ClientError extends Error {
   override name = "ClientError";

@@ -9,11 +9,12 @@ import {
   type ContentCodec,
   type ContentTypeId,
   contentTypeKey,
+  DeleteMessageCodec,
   encodeContentMessage,
   LeaveRequestCodec,
   TextCodec,
 } from "@x/content-types";
-import { sha256, toHex } from "@x/crypto";
+import { fromHex, sha256, toHex } from "@x/crypto";
 import {
   type ContentType,
   CursorKind,
@@ -72,6 +73,13 @@ import {
 } from "./consent.js";
 import { contentTypeNumber, type DecodedMessage, toDecodedMessage } from "./content.js";
 import { type ClientContext, hmacRootKey, nowNs } from "./context.js";
+import {
+  deletionApplies,
+  isDeletable,
+  isDeleteMessage,
+  recordDeletion,
+  withDeletions,
+} from "./deletions.js";
 import { ClientError } from "./errors.js";
 import { isLeaveRequest, recordLeaveRequest } from "./leave-requests.js";
 import {
@@ -423,13 +431,78 @@ export class Group {
       if (options.limit !== undefined) rows = rows.slice(0, options.limit);
     }
     const wanted = options.contentTypes?.map(contentTypeKey);
-    return rows
+    const decoded = rows
       .map((r) => toDecodedMessage(r, this.ctx.codecs))
       .filter(
         (m) =>
           wanted === undefined ||
           (m.contentType !== undefined && wanted.includes(contentTypeKey(m.contentType))),
       );
+    // A deleted message shows as a deletedMessage, without its content.
+    return withDeletions(this.ctx.db, rows, decoded);
+  }
+
+  // ---- deleting ----
+
+  /**
+   * Deletes a message for every member (libxmtp's delete_message): sends a DeleteMessage; the
+   * message then shows as a deletedMessage everywhere. Only its sender or a super admin may
+   * (CLIENT_NOT_PERMITTED), only messages of a deletable content type (CLIENT_NOT_DELETABLE: not
+   * transcript messages, reactions, receipts, leave requests, deletions...). Returns the id of the
+   * DeleteMessage.
+   */
+  async deleteMessage(messageId: string): Promise<string> {
+    if (typeof messageId !== "string" || !/^[0-9a-fA-F]{64}$/.test(messageId)) {
+      throw new ClientError("CLIENT_INVALID_ARGUMENT", "messageId must be a 64-character hex id");
+    }
+    const target = await this.ctx.db.messages.get(fromHex(messageId.toLowerCase()));
+    if (target === undefined || toHex(target.groupId) !== this.id) {
+      throw new ClientError(
+        "CLIENT_INVALID_ARGUMENT",
+        `no message ${messageId} in this conversation`,
+      );
+    }
+    if (!isDeletable(target)) {
+      throw new ClientError(
+        "CLIENT_NOT_DELETABLE",
+        "this message cannot be deleted: only text, markdown, replies, attachments, transaction references and wallet calls can",
+      );
+    }
+    const me = this.ctx.identity.inboxId;
+    const superAdmin = (await this.extensions()).mutableMetadata.superAdminList.includes(me);
+    if (target.senderInboxId !== me && !superAdmin) {
+      throw new ClientError(
+        "CLIENT_NOT_PERMITTED",
+        "only the sender of a message or a super admin may delete it",
+      );
+    }
+    const earlier = await this.ctx.db.messageDeletions.findByTargets([target.id]);
+    const mine = {
+      groupId: this.groupId,
+      deletedMessageId: target.id,
+      deletedByInboxId: me,
+      isSuperAdminDeletion: target.senderInboxId !== me,
+      deletedAtNs: this.now(),
+    };
+    if (earlier.some((d) => deletionApplies(d, target))) {
+      throw new ClientError("CLIENT_INVALID_ARGUMENT", `message ${messageId} is deleted already`);
+    }
+    const id = await this.send({ messageId: toHex(target.id) }, new DeleteMessageCodec());
+    // Optimistic, as libxmtp: shown deleted at once.
+    await this.ctx.db.messageDeletions.insert({ id: fromHex(id), ...mine });
+    this.notifyDeleted(target.id);
+    return id;
+  }
+
+  private notifyDeleted(messageId: Uint8Array): void {
+    const hex = toHex(messageId);
+    for (const listener of this.ctx.deletionListeners) {
+      try {
+        listener(hex);
+      } catch {
+        // a listener's error is its own
+      }
+    }
   }
 
   // ---- sync ----
@@ -506,18 +579,24 @@ export class Group {
       const done = run;
       run = undefined;
       let leaves = 0;
+      const deleted: Uint8Array[] = [];
       await this.ctx.db.transaction(async (tx) => {
         if (done.state !== undefined) await this.saveState(tx, done.state);
         for (const row of done.rows) {
           const stored = await tx.messages.insertOrIgnore(row);
-          if (stored && isLeaveRequest(row) && done.state !== undefined) {
+          if (!stored || done.state === undefined) continue;
+          if (isLeaveRequest(row)) {
             await recordLeaveRequest(tx, row, done.state, this.ctx.identity.inboxId, this.now());
             leaves++;
+          } else if (isDeleteMessage(row)) {
+            const target = await recordDeletion(tx, row, done.state, this.now());
+            if (target !== undefined) deleted.push(target);
           }
         }
         await tx.cursors.advance(this.groupId, CursorKind.ApplicationMessage, 0, done.lastId);
       });
       if (leaves > 0) await this.afterLeaveRequest();
+      for (const id of deleted) this.notifyDeleted(id);
     };
     for (const message of messages) {
       if (message.version.case !== "v1") continue;

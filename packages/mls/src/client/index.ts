@@ -23,6 +23,7 @@ export {
   type ListConversationsOptions,
   SYNC_ALL_CONCURRENCY,
 } from "./conversations.js";
+export { ContentTypeDeletedMessage, type DeletedMessageContent } from "./deletions.js";
 export { ClientError, type ClientErrorCode, CommitValidationError } from "./errors.js";
 export {
   type Conversation,
