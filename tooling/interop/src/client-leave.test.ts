@@ -83,6 +83,11 @@ describe("leaving groups with libxmtp 1.9.1", () => {
     const carols = await theirCopy(carol, theirs.id);
     expect(await texts191(carols!)).toEqual(["hello all", "after we left"]);
     expect(await memberIds(carols!)).toEqual([alice.inboxId, carol.inboxId].sort());
+    // Carol saw our leave request too: libxmtp lists us as left, not removed.
+    const carolsUpdate = (await carols!.messages())
+      .map((m) => m.content as { leftInboxes?: { inboxId: string }[] })
+      .find((c) => (c?.leftInboxes?.length ?? 0) > 0);
+    expect(carolsUpdate?.leftInboxes?.map((i) => i.inboxId)).toEqual([ours.client.inboxId]);
   });
 
   it("libxmtp leaves: our durable task removes it, and everyone still reads everyone", async () => {
@@ -102,6 +107,13 @@ describe("leaving groups with libxmtp 1.9.1", () => {
     );
     expect(await group.pendingRemovals()).toEqual([]);
     expect((await ours.db.groups.get(group.groupId))?.hasPendingLeaveRequest).toBe(false);
+    // Our transcript of the removal lists alice as left (libxmtp's left_inboxes), not removed.
+    const update = (await group.messages())
+      .filter((m) => m.kind === "membership_change")
+      .map((m) => m.content as { leftInboxes: { inboxId: string }[]; removedInboxes: unknown[] })
+      .at(-1)!;
+    expect(update.leftInboxes.map((i) => i.inboxId)).toEqual([alice.inboxId]);
+    expect(update.removedInboxes).toEqual([]);
     await alices.sync();
     expect(alices.isActive).toBe(false);
     await group.sendText("after alice left");

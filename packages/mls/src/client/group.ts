@@ -784,7 +784,11 @@ export class Group {
     m: { id: bigint; createdNs: bigint },
     installationId: Uint8Array | undefined,
   ): Promise<void> {
-    const content = groupUpdatedContent(committerInboxId, before, after);
+    const pending = await tx.pendingRemoves.list(this.groupId);
+    const content = groupUpdatedContent(committerInboxId, before, after, pending);
+    // Inboxes no longer members have nothing left pending (libxmtp's clean_pending_remove_list).
+    const gone = pending.filter((i) => !(i in after.membership.members));
+    if (gone.length > 0) await tx.pendingRemoves.delete(this.groupId, gone);
     if (content === undefined) return;
     // libxmtp keys local transcript messages by the commit's server timestamp.
     const idempotencyKey = m.createdNs.toString();

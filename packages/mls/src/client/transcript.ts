@@ -1,5 +1,5 @@
 // The group_updated transcript of a commit (libxmtp `GroupUpdated` built from a validated commit):
-// who committed, which inboxes came and went, which metadata fields and admin lists changed.
+// who committed, which inboxes came, went or left, which metadata fields and admin lists changed.
 import { encodeContent, GroupUpdatedCodec } from "@x/content-types";
 import { create } from "@x/proto";
 import { GroupUpdatedSchema } from "@x/proto/mls/message_contents";
@@ -12,9 +12,13 @@ export function groupUpdatedContent(
   committerInboxId: string,
   before: XmtpGroupExtensions,
   after: XmtpGroupExtensions,
+  /** Inboxes that asked to leave: removed, they are listed as left (libxmtp's left_inboxes). */
+  pendingRemovals: readonly string[] = [],
 ): Uint8Array | undefined {
   const m = diffGroupMembership(before.membership, after.membership);
   const inbox = (inboxId: string) => ({ inboxId });
+  const left = m.removedInboxes.filter((i) => pendingRemovals.includes(i));
+  const removed = m.removedInboxes.filter((i) => !pendingRemovals.includes(i));
   const fields = new Set([
     ...Object.keys(before.mutableMetadata.attributes),
     ...Object.keys(after.mutableMetadata.attributes),
@@ -30,8 +34,9 @@ export function groupUpdatedContent(
   const update = create(GroupUpdatedSchema, {
     initiatedByInboxId: committerInboxId,
     addedInboxes: m.addedInboxes.map(inbox),
-    removedInboxes: m.removedInboxes.map(inbox),
+    removedInboxes: removed.map(inbox),
     metadataFieldChanges,
+    leftInboxes: left.map(inbox),
     addedAdminInboxes: added(before.mutableMetadata.adminList, after.mutableMetadata.adminList),
     removedAdminInboxes: added(after.mutableMetadata.adminList, before.mutableMetadata.adminList),
     addedSuperAdminInboxes: added(
@@ -46,6 +51,7 @@ export function groupUpdatedContent(
   const empty =
     update.addedInboxes.length +
       update.removedInboxes.length +
+      update.leftInboxes.length +
       update.metadataFieldChanges.length +
       update.addedAdminInboxes.length +
       update.removedAdminInboxes.length +
