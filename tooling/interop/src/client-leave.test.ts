@@ -3,6 +3,9 @@
 // durable task removes it, also after a restart when the request came while our workers were
 // off). The refusals (DM, super admin, alone) are typed, and nobody forks.
 import { createGrpcApiClient } from "@x/api-grpc";
+import { encodeContent, LeaveRequestCodec } from "@x/content-types";
+import { toHex } from "@x/crypto";
+import { ContentType } from "@x/db";
 import { openSqlite } from "@x/db/sqlite";
 import { Client, type Group } from "@x/mls";
 import { type RunningNode, startNode } from "@x/node";
@@ -97,6 +100,13 @@ describe("leaving groups with libxmtp 1.9.1", () => {
     await alices.requestRemoval();
     expect(alices.isPendingRemoval()).toBe(true);
     await group.sync();
+    // libxmtp's LeaveRequest bytes are exactly what our codec encodes.
+    const [theirRequest] = await ours.db.messages.list(group.groupId, {
+      contentTypes: [ContentType.LeaveRequest],
+    });
+    expect(toHex(theirRequest!.decryptedMessageBytes)).toBe(
+      toHex(encodeContent(new LeaveRequestCodec(), {})),
+    );
     await eventually(
       async () => {
         await group.sync();

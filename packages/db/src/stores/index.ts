@@ -12,8 +12,8 @@ import {
 } from "./identity-updates.js";
 import { KyselyIntentStore } from "./intents.js";
 import { KyselyKeyPackageHistoryStore } from "./key-package-history.js";
-import { KyselyMessageStore } from "./messages.js";
 import { KyselyMessageDeletionStore } from "./message-deletions.js";
+import { KyselyMessageStore } from "./messages.js";
 import { KyselyMlsStateStore } from "./mls.js";
 import { KyselyPendingRemoveStore } from "./pending-removes.js";
 import { KyselyPreferencesStore } from "./preferences.js";

@@ -424,6 +424,41 @@ describe("group operations with bad input", () => {
     });
   });
 
+  it("refuses a message a removed member sends with the keys of an epoch before its removal", async () => {
+    const carol = await newMember();
+    const dave = await newMember();
+    let a = state;
+    const add = await addMembers(a, [carol.verified, dave.verified], {
+      [carol.identity.inboxId]: 1n,
+      [dave.identity.inboxId]: 1n,
+    });
+    a = mergeStagedCommit(add);
+    const c = await joinViaWelcome(add, carol);
+    let d = await joinViaWelcome(add, dave);
+    // carol writes one message before her removal (it arrives after it) and keeps her old state.
+    const before = await sendText(c, "sent before the removal");
+    const removed = await removeMembers(a, [carol.identity.inboxId]);
+    a = mergeStagedCommit(removed);
+    d = expectKind(await processGroupMessage(d, removed.commit), "commit").newState;
+    const after = await sendText(before.newState, "sent after the removal");
+    for (const reader of [a, d]) {
+      await expect(processGroupMessage(reader, after.message)).rejects.toMatchObject({
+        code: "MLS_MESSAGE_REJECTED",
+        message: expect.stringContaining("no longer a member"),
+      });
+    }
+    // A member still in the group is read from the past epoch as before.
+    const bobs = await sendText(c, "x"); // (carol's old state: same rule, refused)
+    await expect(processGroupMessage(d, bobs.message)).rejects.toMatchObject({
+      code: "MLS_MESSAGE_REJECTED",
+    });
+    const stillMember = await sendText(add.newState, "from alice at the old epoch");
+    const read = expectKind(await processGroupMessage(d, stillMember.message), "application");
+    expect(read.envelope?.kind === "v1" ? untext(read.envelope.content) : "").toBe(
+      "from alice at the old epoch",
+    );
+  });
+
   it("refuses to commit in a group we were removed from", async () => {
     const carol = await newMember();
     let a = state;

@@ -246,6 +246,17 @@ export async function processGroupMessage(
       `leaf ${senderLeafIndex} is not a member of epoch ${pm.epoch}`,
     );
   }
+  if (past !== undefined) {
+    // libxmtp takes the sender from the group as it is now (extract_message_sender): a member
+    // removed since cannot post with the keys of an epoch it still holds.
+    const current = memberAt(state.ratchetTree, senderLeafIndex);
+    if (current === undefined || current.inboxId !== sender.inboxId) {
+      throw reject(
+        "MLS_MESSAGE_REJECTED",
+        `the sender (leaf ${senderLeafIndex}, inbox ${sender.inboxId}) is no longer a member; its message from epoch ${pm.epoch} is refused`,
+      );
+    }
+  }
 
   let result: Awaited<ReturnType<typeof tsProcessMessage>>;
   try {
