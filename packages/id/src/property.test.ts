@@ -382,7 +382,7 @@ describe("the association state machine against a reference model", () => {
     // the generators exercise both outcomes
     expect(accepted).toBeGreaterThan(100);
     expect(rejected).toBeGreaterThan(100);
-  });
+  }, 60_000); // thousands of random steps: seconds on a loaded 2-core machine
 });
 
 describe("arbitrary bytes", () => {

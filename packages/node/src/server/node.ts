@@ -4,7 +4,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { type DescMessage, type MessageShape, toBinary } from "@bufbuild/protobuf";
-import { createContextKey, createContextValues, type Interceptor } from "@connectrpc/connect";
+import { Code, createContextKey, createContextValues, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { SmartContractSignatureVerifier } from "@x/id";
 import { Health } from "@x/proto/grpc/health/v1";
@@ -166,6 +166,17 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     interceptors: [rateLimit, counter],
     contextValues: (req) =>
       createContextValues().set(kClient, clientAddress(req.headers, req.socket?.remoteAddress)),
+    // A method we do not serve gets a gRPC status (Unimplemented), not a bare HTTP 404.
+    fallback: (req, res) => {
+      const path = (req.url ?? "").split("?")[0] ?? "";
+      const web = String(req.headers["content-type"] ?? "").startsWith("application/grpc-web");
+      res.writeHead(200, {
+        "content-type": web ? "application/grpc-web+proto" : "application/grpc",
+        "grpc-status": String(Code.Unimplemented),
+        "grpc-message": encodeURIComponent(`unknown method ${path.slice(0, 200)}`),
+      });
+      res.end();
+    },
     routes(router) {
       router.service(MlsApi, {
         sendGroupMessages: async (req) => {

@@ -22,6 +22,7 @@ import {
 } from "../identity/validator.js";
 import type { NodeStore } from "../store/store.js";
 import { KeyedMutex } from "../sync.js";
+import { checkCount, REQUEST_LIMITS } from "./limits.js";
 
 /** node-go refuses updates to an inbox that already has this many. */
 export const MAX_INBOX_UPDATES = 256;
@@ -86,20 +87,27 @@ export class IdentityService {
   }
 
   async getIdentityUpdates(req: GetIdentityUpdatesRequest) {
-    const responses = await Promise.all(
-      req.requests.map(async (r) => ({
-        inboxId: r.inboxId,
-        updates: (await this.deps.store.inboxLog(r.inboxId, r.sequenceId)).map((e) => ({
-          sequenceId: e.sequenceId,
-          serverTimestampNs: e.serverTimestampNs,
-          update: fromBinary(IdentityUpdateSchema, e.update),
-        })),
-      })),
+    checkCount(
+      "GetIdentityUpdates inbox ids",
+      req.requests.length,
+      REQUEST_LIMITS.identityUpdateRequests,
     );
+    const logs = await this.deps.store.inboxLogs(
+      req.requests.map((r) => ({ inboxId: r.inboxId, afterSequenceId: r.sequenceId })),
+    );
+    const responses = req.requests.map((r, i) => ({
+      inboxId: r.inboxId,
+      updates: logs[i]!.map((e) => ({
+        sequenceId: e.sequenceId,
+        serverTimestampNs: e.serverTimestampNs,
+        update: fromBinary(IdentityUpdateSchema, e.update),
+      })),
+    }));
     return create(GetIdentityUpdatesResponseSchema, { responses });
   }
 
   async getInboxIds(req: GetInboxIdsRequest) {
+    checkCount("GetInboxIds identifiers", req.requests.length, REQUEST_LIMITS.inboxIdRequests);
     const inboxIds = await this.deps.store.inboxIdsFor(req.requests.map((r) => r.identifier));
     return create(GetInboxIdsResponseSchema, {
       responses: req.requests.map((r, i) => ({

@@ -40,6 +40,7 @@ import type {
 } from "../store/store.js";
 import { AsyncQueue, Mutex, QueueOverflowError } from "../sync.js";
 import { groupMessage, hex, paging, pagingInfo, welcomeMessage } from "./convert.js";
+import { checkCount, REQUEST_LIMITS } from "./limits.js";
 
 /** node-go: at most 10 commit-log entries per publish, 20 queries per batch. */
 export const MAX_COMMIT_LOG_PUBLISH = 10;
@@ -68,6 +69,7 @@ export class MlsService {
 
   async sendGroupMessages(req: SendGroupMessagesRequest): Promise<void> {
     if (req.messages.length === 0) throw invalid("no group messages to send");
+    checkCount("SendGroupMessages messages", req.messages.length, REQUEST_LIMITS.groupMessages);
     // Validate the whole batch first: an invalid message stores nothing.
     const parsed: NewGroupMessage[] = req.messages.map((m, i) => {
       if (m.version.case !== "v1") throw invalid(`group message ${i} has no v1 payload`);
@@ -95,6 +97,7 @@ export class MlsService {
 
   async sendWelcomeMessages(req: SendWelcomeMessagesRequest): Promise<void> {
     if (req.messages.length === 0) throw invalid("no welcome messages to send");
+    checkCount("SendWelcomeMessages welcomes", req.messages.length, REQUEST_LIMITS.welcomeMessages);
     const welcomes: NewWelcome[] = req.messages.map((m, i) => {
       if (m.version.case === "v1") {
         const v = m.version.value;
@@ -164,6 +167,11 @@ export class MlsService {
   }
 
   async fetchKeyPackages(req: FetchKeyPackagesRequest) {
+    checkCount(
+      "FetchKeyPackages installation keys",
+      req.installationKeys.length,
+      REQUEST_LIMITS.keyPackageRequests,
+    );
     const found = await this.deps.store.fetchKeyPackages(req.installationKeys);
     return create(FetchKeyPackagesResponseSchema, {
       keyPackages: found.map((kp) => ({ keyPackageTlsSerialized: kp ?? new Uint8Array() })),
@@ -260,6 +268,11 @@ export class MlsService {
     req: SubscribeGroupMessagesRequest,
     signal: AbortSignal,
   ): Promise<AsyncIterable<GroupMessage>> {
+    checkCount(
+      "SubscribeGroupMessages filters",
+      req.filters.length,
+      REQUEST_LIMITS.subscribeFilters,
+    );
     const cursors = new Map<string, { key: Uint8Array; cursor: bigint }>();
     for (const f of req.filters) mergeCursor(cursors, f.groupId, f.idCursor);
     return this.subscribe(
@@ -279,6 +292,11 @@ export class MlsService {
     signal: AbortSignal,
   ): Promise<AsyncIterable<WelcomeMessage>> {
     if (req.filters.length === 0) throw invalid("no welcome filters");
+    checkCount(
+      "SubscribeWelcomeMessages filters",
+      req.filters.length,
+      REQUEST_LIMITS.subscribeFilters,
+    );
     const cursors = new Map<string, { key: Uint8Array; cursor: bigint }>();
     for (const [i, f] of req.filters.entries()) {
       if (f.installationKey.length === 0)

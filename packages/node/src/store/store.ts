@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import { toHex } from "@x/crypto";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import { QUERY_CHUNK, yieldToOthers } from "../services/limits.js";
 import { type Database, type Dialect, migrationProvider } from "./schema.js";
 
 /** node-go's `maxPageSize`: larger or zero limits become 100. */
@@ -93,6 +94,13 @@ function toPage<T extends { id: bigint }>(rows: T[], limit: number, direction: "
     direction,
     nextCursor: rows.length === limit && last ? last.id : 0n,
   } satisfies Page<T>;
+}
+
+/** Lists cut to QUERY_CHUNK items, for `in (...)` queries. */
+function inChunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += QUERY_CHUNK) out.push(items.slice(i, i + QUERY_CHUNK));
+  return out;
 }
 
 export class NodeStore {
@@ -287,18 +295,53 @@ export class NodeStore {
   /** The latest key package of each installation, in request order (undefined when unknown). */
   async fetchKeyPackages(installationKeys: Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
     if (installationKeys.length === 0) return [];
-    const rows = await this.db
-      .selectFrom("installations")
-      .select(["id", "key_package"])
-      .where("id", "in", installationKeys)
-      .execute();
-    const byKey = new Map(
-      rows.map((r) => [Buffer.from(r.id).toString("hex"), bytes(r.key_package)]),
-    );
+    const byKey = new Map<string, Uint8Array>();
+    for (const part of inChunks(installationKeys)) {
+      const rows = await this.db
+        .selectFrom("installations")
+        .select(["id", "key_package"])
+        .where("id", "in", part)
+        .execute();
+      for (const r of rows) byKey.set(Buffer.from(r.id).toString("hex"), bytes(r.key_package));
+      await yieldToOthers();
+    }
     return installationKeys.map((k) => byKey.get(Buffer.from(k).toString("hex")));
   }
 
   // --- identity ---
+
+  /**
+   * The updates of many inboxes at once (each after its own sequence id, ascending), in the
+   * order asked: one query per chunk of inboxes, not one per inbox.
+   */
+  async inboxLogs(
+    filters: readonly { inboxId: string; afterSequenceId: bigint }[],
+  ): Promise<InboxLogEntry[][]> {
+    const byInbox = new Map<string, InboxLogEntry[]>();
+    const ids = [...new Set(filters.map((f) => f.inboxId))];
+    for (const part of inChunks(ids)) {
+      const rows = await this.db
+        .selectFrom("inbox_log")
+        .selectAll()
+        .where("inbox_id", "in", part)
+        .orderBy("sequence_id", "asc")
+        .execute();
+      for (const r of rows) {
+        const list = byInbox.get(r.inbox_id) ?? [];
+        list.push({
+          sequenceId: big(r.sequence_id),
+          inboxId: r.inbox_id,
+          serverTimestampNs: big(r.server_timestamp_ns),
+          update: bytes(r.identity_update_proto),
+        });
+        byInbox.set(r.inbox_id, list);
+      }
+      await yieldToOthers();
+    }
+    return filters.map((f) =>
+      (byInbox.get(f.inboxId) ?? []).filter((e) => e.sequenceId > f.afterSequenceId),
+    );
+  }
 
   /** Every update of an inbox with a sequence id after `afterSequenceId`, ascending. */
   async inboxLog(inboxId: string, afterSequenceId = 0n): Promise<InboxLogEntry[]> {
@@ -384,17 +427,20 @@ export class NodeStore {
    */
   async inboxIdsFor(addresses: string[]): Promise<(string | undefined)[]> {
     if (addresses.length === 0) return [];
-    const rows = await this.db
-      .selectFrom("address_log")
-      .select(["address", "inbox_id", "association_sequence_id"])
-      .where("address", "in", [...new Set(addresses)])
-      .where("revocation_sequence_id", "is", null)
-      .execute();
     const best = new Map<string, { inboxId: string; seq: bigint }>();
-    for (const r of rows) {
-      const seq = big(r.association_sequence_id);
-      const cur = best.get(r.address);
-      if (!cur || seq > cur.seq) best.set(r.address, { inboxId: r.inbox_id, seq });
+    for (const part of inChunks([...new Set(addresses)])) {
+      const rows = await this.db
+        .selectFrom("address_log")
+        .select(["address", "inbox_id", "association_sequence_id"])
+        .where("address", "in", part)
+        .where("revocation_sequence_id", "is", null)
+        .execute();
+      for (const r of rows) {
+        const seq = big(r.association_sequence_id);
+        const cur = best.get(r.address);
+        if (!cur || seq > cur.seq) best.set(r.address, { inboxId: r.inbox_id, seq });
+      }
+      await yieldToOthers();
     }
     return addresses.map((a) => best.get(a)?.inboxId);
   }
