@@ -70,7 +70,12 @@ export class ConnectApiClient implements XmtpApiClient {
 
   private opts(o: CallOptions | undefined, unary: boolean): ConnectCallOptions {
     const timeoutMs = o?.timeoutMs ?? (unary ? this.timeoutMs : undefined);
-    return { signal: o?.signal, timeoutMs: timeoutMs || undefined };
+    const onOpen = o?.onOpen;
+    return {
+      signal: o?.signal,
+      timeoutMs: timeoutMs || undefined,
+      ...(onOpen === undefined ? {} : { onHeader: () => onOpen() }),
+    };
   }
 
   private async unary<R>(rpc: string, call: () => Promise<R>, signal?: AbortSignal): Promise<R> {

@@ -37,6 +37,11 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Per-call deadline in milliseconds (a stream's deadline covers its whole life). */
   timeoutMs?: number;
+  /**
+   * Streams: called once the server has accepted the subscription (its response headers came),
+   * before any message. A stream that reconnects counts this as a working connection.
+   */
+  onOpen?: () => void;
 }
 
 /** `xmtp.mls.api.v1.MlsApi` as libxmtp uses it. */

@@ -104,4 +104,49 @@ describe("our streams across a restart of @x/node", () => {
     await Promise.all([allRec.finished, oneRec.finished]);
     expect(b.skipped).toEqual([]);
   });
+
+  it("keeps streaming across many restarts in a row, each reconnection succeeding", async () => {
+    const db = dir.file("node-many.sqlite");
+    let n = await startNode({ port: 0, webPort: null, db });
+    node = n;
+    const { port, url } = n;
+    const a = await ourPeer(url, dir);
+    const b = await ourPeer(url, dir);
+    peers.push(a, b);
+    const ga = await a.client.conversations.createGroup([b.client.inboxId]);
+    await b.client.conversations.sync();
+    const retry = { initialDelayMs: 50, maxDelayMs: 200 };
+    const retries: number[] = [];
+    const all = await b.client.conversations.streamAllMessages({
+      retry,
+      onRetry: ({ attempt }) => retries.push(attempt),
+    });
+    const conversations = await b.client.conversations.stream({ retry });
+    const allRec = record(all);
+    const convRec = record(conversations);
+    // More restarts than the retry policy's 10 attempts: nothing is delivered in between, but
+    // every reconnection is accepted, so the streams never give up.
+    for (let i = 0; i < 12; i++) {
+      await n.stop();
+      await delay(100);
+      n = await startNode({ port, webPort: null, db });
+      node = n;
+      await delay(400);
+    }
+    expect(all.isDone).toBe(false);
+    expect(conversations.isDone).toBe(false);
+    expect(Math.max(...retries)).toBeLessThan(10);
+    await ga.sendText("after twelve restarts");
+    const g2 = await a.client.conversations.createGroup([b.client.inboxId]);
+    await until(
+      () =>
+        textsOf(allRec.values).includes("after twelve restarts") &&
+        convRec.values.some((c) => c.id === g2.id),
+      "a message and a new conversation after the restarts",
+      () => ({ texts: textsOf(allRec.values), error: String(all.error) }),
+    );
+    await all.end();
+    await conversations.end();
+    await Promise.all([allRec.finished, convRec.finished]);
+  });
 });

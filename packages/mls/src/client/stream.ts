@@ -209,7 +209,8 @@ function isPermanent(e: unknown): boolean {
  * Runs `connect` until the signal aborts. When it fails (or the server ends the subscription),
  * waits a jittered, capped, growing delay and runs it again; `connect` resumes from its own
  * cursors. Gives up with CLIENT_STREAM_FAILED after `maxAttempts` failures in a row, or at once
- * on an error that says retrying cannot help. A connection that delivered something resets the count.
+ * on an error that says retrying cannot help. A connection the node accepted (or that delivered
+ * something) resets the count.
  */
 export async function reconnecting(
   signal: AbortSignal,

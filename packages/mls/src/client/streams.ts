@@ -57,8 +57,10 @@ function welcomeConnector(ctx: ClientContext, hooks: ConversationHooks) {
   return async (signal: AbortSignal, progress: () => void) => {
     const key = ctx.identity.installationKey.publicKey;
     const cursor = await ctx.db.cursors.get(key, CursorKind.Welcome, 0);
+    // Accepted by the node counts as working, even before a welcome comes (they are rare).
     const welcomes = ctx.api.subscribeWelcomeMessages([{ installationKey: key, cursor }], {
       signal,
+      onOpen: progress,
     });
     for await (const w of welcomes) {
       progress();
@@ -100,7 +102,10 @@ class GroupFeed {
           groupId: g.c.groupId,
           cursor: g.cursor,
         }));
-        const messages = this.ctx.api.subscribeGroupMessages(filters, { signal: inner.signal });
+        const messages = this.ctx.api.subscribeGroupMessages(filters, {
+          signal: inner.signal,
+          onOpen: progress,
+        });
         for await (const m of messages) {
           progress();
           await this.#handle(m);
