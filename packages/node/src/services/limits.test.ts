@@ -69,9 +69,7 @@ describe("request limits", () => {
     }));
     const found = await t.identity.getInboxIds({ requests: identifiers });
     expect(found.responses).toHaveLength(identifiers.length);
-    expect(found.responses.map((r) => r.identifier)).toEqual(
-      identifiers.map((i) => i.identifier),
-    );
+    expect(found.responses.map((r) => r.identifier)).toEqual(identifiers.map((i) => i.identifier));
     const tooMany = await failure(
       t.identity.getInboxIds({ requests: [...identifiers, identifiers[0]!] }),
     );
