@@ -29,31 +29,49 @@ export class KeyedMutex {
 
 export class QueueOverflowError extends Error {
   readonly code = "node.subscriber_too_slow";
-  constructor(limit: number) {
-    super(`caller did not read messages fast enough (more than ${limit} waiting)`);
+  constructor(what: string) {
+    super(`caller did not read messages fast enough (${what} waiting)`);
     this.name = "QueueOverflowError";
   }
 }
 
 /**
- * A queue read with `for await`. Pushing more than `limit` unread items fails the reader with
- * QueueOverflowError; `close()` ends it.
+ * A queue read with `for await`. More than `limit` unread items, or more than `maxBytes` of them
+ * (by `sizeOf`), fails the reader with QueueOverflowError and drops what was waiting; `close()`
+ * ends it. Reading is O(1) per item (a head index, compacted now and then).
  */
 export class AsyncQueue<T> implements AsyncIterable<T> {
-  private readonly items: T[] = [];
+  private items: T[] = [];
+  private head = 0;
+  private bytes = 0;
   private waiter: (() => void) | undefined;
   private closed = false;
   private failure: Error | undefined;
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
+    private readonly sizeOf: (item: T) => number = () => 0,
+  ) {}
+
+  /** Items waiting to be read. */
+  get size(): number {
+    return this.items.length - this.head;
+  }
 
   push(item: T): void {
     if (this.closed || this.failure) return;
-    if (this.items.length >= this.limit) {
-      this.failure = new QueueOverflowError(this.limit);
-      this.items.length = 0;
+    const bytes = this.sizeOf(item);
+    if (this.size >= this.limit || this.bytes + bytes > this.maxBytes) {
+      this.failure = new QueueOverflowError(
+        this.size >= this.limit ? `more than ${this.limit}` : `more than ${this.maxBytes} bytes`,
+      );
+      this.items = [];
+      this.head = 0;
+      this.bytes = 0;
     } else {
       this.items.push(item);
+      this.bytes += bytes;
     }
     this.wake();
   }
@@ -69,12 +87,24 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     w?.();
   }
 
+  private take(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head]!;
+    this.items[this.head] = undefined as T;
+    this.head++;
+    this.bytes -= this.sizeOf(item);
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (;;) {
       if (this.failure) throw this.failure;
-      const item = this.items.shift();
-      if (item !== undefined) {
-        yield item;
+      if (this.size > 0) {
+        yield this.take()!;
         continue;
       }
       if (this.closed) return;

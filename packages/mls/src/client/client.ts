@@ -342,7 +342,15 @@ export class Client {
     );
     await request.addSignerSignature(this.signer);
     await request.addInstallationSignature(identity.installationKey.privateKey);
-    await api.publishIdentityUpdate(identityUpdateToProto(request.build()));
+    try {
+      await api.publishIdentityUpdate(identityUpdateToProto(request.build()));
+    } catch (e) {
+      // The node may have stored it and only its answer was lost: the automatic retry is then
+      // refused as a second create. What counts is whether our installation is in the inbox now.
+      const now = await identities.latest([identity.inboxId]).catch(() => undefined);
+      const ids = now?.get(identity.inboxId)?.state.installationIds() ?? [];
+      if (!ids.some((k) => toHex(k) === this.installationId)) throw e;
+    }
     const after = (await identities.latest([identity.inboxId])).get(identity.inboxId)!;
     await db.identity.setRegistered({ originatorId: 0, sequenceId: after.sequenceId });
   }

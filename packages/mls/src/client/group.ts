@@ -835,8 +835,16 @@ export class Group {
       // No sync before encrypting (as libxmtp): if a commit we have not read moved the epoch on,
       // members still decrypt with the past epoch's retained keys, and the sync after the publish
       // reads that commit.
-      // libxmtp rotates its leaf key before the first message after joining.
-      if (this.stored.rotatedAtNs === 0n) await this.runCommit({ op: "keyUpdate" });
+      // libxmtp rotates its leaf key before the first message after joining. If that commit keeps
+      // losing the epoch to other members' commits, the message goes out anyway and the key
+      // update is tried again before the next send: a send must not fail because others are busy.
+      if (this.stored.rotatedAtNs === 0n) {
+        try {
+          await this.runCommit({ op: "keyUpdate" });
+        } catch (e) {
+          if (!(e instanceof ClientError && e.code === "CLIENT_INTENT_FAILED")) throw e;
+        }
+      }
       const state = await this.state();
       const out = await encryptApplicationMessage(state, bytes);
       const type = encoded.type;

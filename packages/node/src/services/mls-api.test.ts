@@ -14,6 +14,7 @@ import { fixture, fixtureIndex, fixtureKeyPackage, hex, unhex } from "../test-ut
 import { buildKeyPackage } from "../test-utils/key-package-builder.js";
 import { privateMessage, publicMessage } from "../test-utils/mls-bytes.js";
 import { FIXTURE_TIME_NS, startTestNode, type TestNode } from "../test-utils/node.js";
+import { SUBSCRIPTION_BUFFER } from "./mls.js";
 
 const G = Uint8Array.of(1, 1, 1);
 const v1 = (data: Uint8Array, extra: { shouldPush?: boolean; senderHmac?: Uint8Array } = {}) => ({
@@ -179,6 +180,63 @@ describe("MlsApi", () => {
     expect(full.responses[0]!.groupMessage!.version.value!.data).toEqual(privateMessage(G, 1));
     expect(await codeOf(t.mls.getNewestGroupMessage({ groupIds: [] }))).toBe(Code.InvalidArgument);
   });
+
+  it("identifies a welcome by all of its bytes: a copy with other metadata cannot hide the genuine one", async () => {
+    const key = Uint8Array.of(0x77, 0x77);
+    const welcome = (metadata: number) => ({
+      version: {
+        case: "v1" as const,
+        value: {
+          installationKey: key,
+          data: Uint8Array.of(9, 9, 9),
+          hpkePublicKey: Uint8Array.of(4),
+          wrapperAlgorithm: 1,
+          welcomeMetadata: Uint8Array.of(metadata),
+        },
+      },
+    });
+    await t.mls.sendWelcomeMessages({ messages: [welcome(0xbd)] }); // the copy comes first
+    await t.mls.sendWelcomeMessages({ messages: [welcome(0x01)] }); // the genuine one
+    await t.mls.sendWelcomeMessages({ messages: [welcome(0x01)] }); // a true duplicate
+    const res = await t.mls.queryWelcomeMessages({
+      installationKey: key,
+      pagingInfo: { direction: 1 },
+    });
+    expect(
+      res.messages.map((m) => (m.version.value as { welcomeMetadata: Uint8Array }).welcomeMetadata),
+    ).toEqual([Uint8Array.of(0xbd), Uint8Array.of(0x01)]);
+  });
+
+  it("ends a subscription whose reader stalls (Aborted), and a new one from its cursor gets everything", async () => {
+    const S = Uint8Array.of(0x51, 0x0e);
+    const sub = t.mls.subscribeGroupMessages({ filters: [{ groupId: S, idCursor: 0n }] });
+    const it = sub[Symbol.asyncIterator]();
+    const first = it.next(); // subscribed; then nothing more is read
+    // 1 KB messages: the transport's window fills after a few dozen, then the node's buffer.
+    const total = SUBSCRIPTION_BUFFER + 200;
+    for (let i = 0; i < total; i++) {
+      const extra = new Uint8Array(1024);
+      new DataView(extra.buffer).setUint32(0, i);
+      await t.mls.sendGroupMessages({ messages: [v1(privateMessage(S, 1, extra))] });
+    }
+    await first;
+    const err = await (async () => {
+      try {
+        for (;;) {
+          const r = await it.next();
+          if (r.done) return undefined;
+        }
+      } catch (e) {
+        return ConnectError.from(e);
+      }
+    })();
+    expect(err?.code).toBe(Code.Aborted);
+    expect(err?.rawMessage).toContain("fast enough");
+    const again = t.mls.subscribeGroupMessages({ filters: [{ groupId: S, idCursor: 0n }] });
+    let n = 0;
+    for await (const _ of again) if (++n === total) break;
+    expect(n).toBe(total);
+  }, 60_000);
 
   it("stores welcomes and welcome pointers and serves them by installation key", async () => {
     const req = fromBinary(

@@ -46,7 +46,10 @@ import { checkCount, REQUEST_LIMITS } from "./limits.js";
 export const MAX_COMMIT_LOG_PUBLISH = 10;
 export const MAX_COMMIT_LOG_QUERIES = 20;
 /** Unread live messages a subscription may hold before it is ended with Aborted. */
-export const SUBSCRIPTION_BUFFER = 10_000;
+export const SUBSCRIPTION_BUFFER = 1_000;
+/** …and at most this many bytes of them: past either, the subscription ends (Aborted) and the
+ * client resubscribes from its cursor, so nothing is lost and a reader that stalls costs little. */
+export const SUBSCRIPTION_BUFFER_BYTES = 8 * 1024 * 1024;
 
 const invalid = (message: string) => new ConnectError(message, Code.InvalidArgument);
 
@@ -56,6 +59,12 @@ export interface MlsServiceDeps {
   welcomeBroker: Broker<StoredWelcome>;
   /** Nanoseconds since the Unix epoch. */
   now: () => bigint;
+}
+
+/** The bytes a stored row holds (its payload), for the subscription buffer's bound. */
+function rowBytes(row: object): number {
+  const data = (row as { data?: unknown }).data;
+  return data instanceof Uint8Array ? data.length + 64 : 64;
 }
 
 export class MlsService {
@@ -321,7 +330,11 @@ export class MlsService {
   ): AsyncIterable<Out> {
     // Listen before catching up: rows stored meanwhile arrive through the queue, and the per-topic
     // high-water mark drops the ones catch-up already sent.
-    const queue = new AsyncQueue<[string, Row]>(SUBSCRIPTION_BUFFER);
+    const queue = new AsyncQueue<[string, Row]>(
+      SUBSCRIPTION_BUFFER,
+      SUBSCRIPTION_BUFFER_BYTES,
+      ([, row]) => rowBytes(row),
+    );
     const unsubscribe = broker.subscribe(cursors.keys(), (topic, row) => queue.push([topic, row]));
     const onAbort = () => {
       queue.close();

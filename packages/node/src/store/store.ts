@@ -82,6 +82,25 @@ const sha256 = (...parts: Uint8Array[]) => {
   return new Uint8Array(h.digest());
 };
 
+/**
+ * A welcome is identified by all of its bytes (each part length-prefixed): a copy with other
+ * metadata, key or algorithm is another welcome, so it cannot make the genuine one a duplicate.
+ * (node-go hashes the installation key and data only.)
+ */
+function welcomeHash(w: NewWelcome): Uint8Array {
+  const u32 = (n: number) => {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, n >>> 0);
+    return b;
+  };
+  const parts = [w.installationKey, w.data, w.hpkePublicKey, w.welcomeMetadata];
+  return sha256(
+    new Uint8Array([w.kind === "pointer" ? 1 : 0]),
+    u32(w.wrapperAlgorithm),
+    ...parts.flatMap((p) => [u32(p.length), p]),
+  );
+}
+
 function pageLimit(limit: number | undefined): number {
   return limit !== undefined && limit > 0 && limit <= MAX_PAGE_SIZE ? limit : MAX_PAGE_SIZE;
 }
@@ -233,7 +252,7 @@ export class NodeStore {
             created_ns: createdNs,
             installation_key: w.installationKey,
             data: w.data,
-            dedupe_hash: sha256(w.installationKey, w.data),
+            dedupe_hash: welcomeHash(w),
             hpke_public_key: w.hpkePublicKey,
             wrapper_algorithm: w.wrapperAlgorithm,
             welcome_metadata: w.welcomeMetadata,
