@@ -289,6 +289,13 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     sessions.add(session);
     session.on("close", () => sessions.delete(session));
   });
+  // The raw connections too: a session destroyed in the middle of a stream can leave its socket
+  // open, and the server does not report closed while any is.
+  const sockets = new Set<import("node:net").Socket>();
+  h2.on("connection", (socket: import("node:net").Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
 
   // gRPC-web over HTTP/1.1 for browsers (what the Envoy proxy provides in front of node-go).
   const web =
@@ -339,6 +346,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       web?.closeIdleConnections();
       const timer = setTimeout(() => {
         for (const s of sessions) s.destroy();
+        for (const socket of sockets) socket.destroy();
         web?.closeAllConnections();
       }, 5_000);
       await closed;
