@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // x-node: runs a local XMTP node until SIGINT/SIGTERM (see README.md).
-import { parseCliArgs, USAGE } from "./cli.js";
+import { parseCliArgs, startupLines, USAGE } from "./cli.js";
 import { startNode } from "./server/node.js";
 
 async function main(): Promise<void> {
@@ -10,7 +10,7 @@ async function main(): Promise<void> {
     return;
   }
   const node = await startNode({ ...options, log: (line) => process.stderr.write(`${line}\n`) });
-  process.stdout.write(`${node.url}\n`);
+  for (const line of startupLines(node)) process.stdout.write(`${line}\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

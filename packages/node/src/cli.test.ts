@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseCliArgs, UsageError } from "./cli.js";
+import { parseCliArgs, startupLines, UsageError } from "./cli.js";
 import { type NodeOptions, startNode } from "./server/node.js";
 
 describe("x-node arguments", () => {
@@ -37,6 +37,45 @@ describe("x-node arguments", () => {
     ]);
     expect(o.scwVerifier).toBeDefined();
     expect(parseCliArgs(["--help"])).toBe("help");
+  });
+
+  it("reads the d14n port, leaves it to startNode's default, or turns d14n off", () => {
+    expect((parseCliArgs([]) as NodeOptions).d14nPort).toBeUndefined();
+    expect((parseCliArgs(["--d14n-port", "6060"]) as NodeOptions).d14nPort).toBe(6060);
+    expect((parseCliArgs(["--d14n-port", "0"]) as NodeOptions).d14nPort).toBe(0);
+    expect((parseCliArgs(["--no-d14n"]) as NodeOptions).d14nPort).toBeNull();
+    expect(() => parseCliArgs(["--d14n-port", "x"])).toThrow(UsageError);
+    expect(() => parseCliArgs(["--d14n-port", "65536"])).toThrow(UsageError);
+  });
+
+  it("starts d14n on a free port with --port 0 and none with --no-d14n", async () => {
+    const on = await startNode(
+      parseCliArgs(["--db", ":memory:", "--port", "0", "--no-web"]) as NodeOptions,
+    );
+    try {
+      expect(on.d14nPort).toBeGreaterThan(0);
+      expect(on.d14nPort).not.toBe(5050);
+      expect(on.d14nUrl).toBe(`http://127.0.0.1:${on.d14nPort}`);
+      const lines = startupLines(on);
+      expect(lines[0]).toBe(on.url);
+      expect(lines.filter((l) => l.startsWith("http://"))).toEqual([on.url]);
+      expect(lines[1]).toBe(
+        `d14n: ${on.d14nUrl} (gateway and node; v3 and d14n clients do not see each other's messages)`,
+      );
+      expect(lines[2]).toMatch(/^d14n node public key: 0[23][0-9a-f]{64}$/);
+      expect(lines[2]).toContain(Buffer.from(on.d14nNodePublicKey!).toString("hex"));
+    } finally {
+      await on.stop();
+    }
+    const off = await startNode(
+      parseCliArgs(["--db", ":memory:", "--port", "0", "--no-web", "--no-d14n"]) as NodeOptions,
+    );
+    try {
+      expect([off.d14nUrl, off.d14nPort]).toEqual([undefined, undefined]);
+      expect(startupLines(off)).toEqual([off.url]);
+    } finally {
+      await off.stop();
+    }
   });
 
   it("refuses bad arguments with a usage error", () => {

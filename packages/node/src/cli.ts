@@ -1,7 +1,14 @@
 // Command-line options of x-node.
 import { parseArgs } from "node:util";
+import { toHex } from "@x/crypto";
 import { MultiChainVerifier } from "@x/id";
-import { DEFAULT_PORT, DEFAULT_WEB_PORT, type NodeOptions } from "./server/node.js";
+import {
+  DEFAULT_D14N_PORT,
+  DEFAULT_PORT,
+  DEFAULT_WEB_PORT,
+  type NodeOptions,
+  type RunningNode,
+} from "./server/node.js";
 
 export const USAGE = `usage: x-node [options]
 
@@ -10,6 +17,9 @@ export const USAGE = `usage: x-node [options]
   --port <n>            gRPC (HTTP/2 cleartext) port (default ${DEFAULT_PORT})
   --web-port <n>        gRPC-web (HTTP/1.1) port (default ${DEFAULT_WEB_PORT})
   --no-web              serve no gRPC-web listener
+  --d14n-port <n>       d14n (decentralized network) gateway + node port, gRPC and gRPC-web
+                        (default ${DEFAULT_D14N_PORT}; a free one with --port 0)
+  --no-d14n             serve no d14n listener
   --rate-limit          limit calls per client address (node-go's limits)
   --chain-rpc <id=url>  chain RPC for smart-contract wallets, e.g. eip155:8453=https://... (repeatable)
   -h, --help            show this help
@@ -44,6 +54,8 @@ export function parseCliArgs(args: string[]): NodeOptions | "help" {
       port: { type: "string" },
       "web-port": { type: "string" },
       "no-web": { type: "boolean", default: false },
+      "d14n-port": { type: "string" },
+      "no-d14n": { type: "boolean", default: false },
       "rate-limit": { type: "boolean", default: false },
       "chain-rpc": { type: "string", multiple: true },
       help: { type: "boolean", short: "h", default: false },
@@ -68,7 +80,33 @@ export function parseCliArgs(args: string[]): NodeOptions | "help" {
     host: values.host,
     port: parsePort(values.port, DEFAULT_PORT, "port"),
     webPort: values["no-web"] ? null : parsePort(values["web-port"], DEFAULT_WEB_PORT, "web-port"),
+    // Unset: startNode's default (5050, or a free port when --port is 0).
+    d14nPort: values["no-d14n"]
+      ? null
+      : values["d14n-port"] === undefined
+        ? undefined
+        : parsePort(values["d14n-port"], DEFAULT_D14N_PORT, "d14n-port"),
     rateLimit: values["rate-limit"],
     scwVerifier: Object.keys(rpcs).length > 0 ? MultiChainVerifier.fromUrls(rpcs) : undefined,
   };
+}
+
+/**
+ * What x-node prints on stdout once it listens. The first line is the v3 gRPC URL alone
+ * (scripts read it); the others are labelled: gRPC-web, d14n, and the d14n node's public key.
+ */
+export function startupLines(
+  node: Pick<RunningNode, "url" | "webUrl" | "d14nUrl" | "d14nNodePublicKey">,
+): string[] {
+  const lines = [node.url];
+  if (node.webUrl) lines.push(`gRPC-web: ${node.webUrl}`);
+  if (node.d14nUrl) {
+    lines.push(
+      `d14n: ${node.d14nUrl} (gateway and node; v3 and d14n clients do not see each other's messages)`,
+    );
+    if (node.d14nNodePublicKey) {
+      lines.push(`d14n node public key: ${toHex(node.d14nNodePublicKey)}`);
+    }
+  }
+  return lines;
 }

@@ -1,5 +1,21 @@
 export { Broker } from "./broker.js";
-export { parseCliArgs, USAGE as NODE_USAGE, UsageError as NodeUsageError } from "./cli.js";
+export {
+  parseCliArgs,
+  startupLines,
+  USAGE as NODE_USAGE,
+  UsageError as NodeUsageError,
+} from "./cli.js";
+export {
+  COMMIT_ORIGINATOR,
+  D14N_NODE_ID,
+  IDENTITY_ORIGINATOR,
+  type OpenedEnvelope,
+  openEnvelope,
+  originatorSignatureHash,
+  payerSignatureHash,
+  TopicKind,
+} from "./d14n/envelopes.js";
+export { InvalidEnvelopeError } from "./d14n/validate.js";
 export { IdIdentityValidator, type IdValidatorOptions } from "./identity/id-validator.js";
 export {
   type IdentityUpdateEffect,
@@ -17,6 +33,7 @@ export {
 } from "./mls/key-package.js";
 export { TlsDecodeError } from "./mls/tls.js";
 export {
+  DEFAULT_D14N_PORT,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_PORT,
   DEFAULT_WEB_PORT,
@@ -25,8 +42,10 @@ export {
   startNode,
 } from "./server/node.js";
 export { RateLimiter, type RateLimitOptions } from "./server/rate-limit.js";
+export { D14N_KEEPALIVE_MS, D14N_LIMITS } from "./services/d14n.js";
 export { MAX_INBOX_UPDATES } from "./services/identity.js";
 export { MAX_COMMIT_LOG_PUBLISH, MAX_COMMIT_LOG_QUERIES } from "./services/mls.js";
+export { type D14nEnvelopeRow, type D14nKeys, D14nStore } from "./store/d14n.js";
 export {
   MAX_PAGE_SIZE,
   NodeStore,

@@ -2,6 +2,9 @@
 // installation keys, passkeys, legacy keys, smart-contract wallets through a chain verifier) and
 // its actions apply to the inbox's state, as the validation service's GetAssociationState does
 // for xmtp-node-go.
+
+import { toBinary } from "@bufbuild/protobuf";
+import { sha256 } from "@x/crypto";
 import {
   AssociationError,
   type AssociationState,
@@ -16,7 +19,7 @@ import {
   type IdentityUpdate as VerifiedUpdate,
   verifyIdentityUpdate,
 } from "@x/id";
-import type { IdentityUpdate } from "@x/proto/identity/associations";
+import { type IdentityUpdate, IdentityUpdateSchema } from "@x/proto/identity/associations";
 import {
   type IdentityUpdateEffect,
   type IdentityUpdateValidator,
@@ -34,10 +37,22 @@ export interface IdValidatorOptions {
 const addresses = (members: MemberIdentifier[]) =>
   members.flatMap((m) => (m.kind === "ethereum" ? [m.address] : []));
 
+/** A digest of a whole log: which updates, in which order. */
+function logDigest(updates: IdentityUpdate[]): string {
+  const parts = updates.map((u) => sha256(toBinary(IdentityUpdateSchema, u)));
+  const all = new Uint8Array(parts.length * 32);
+  for (const [i, p] of parts.entries()) all.set(p, i * 32);
+  return Buffer.from(sha256(all)).toString("hex");
+}
+
 export class IdIdentityValidator implements IdentityUpdateValidator {
-  // The state after the first `count` updates of an inbox. Logs only grow and one inbox is
-  // validated at a time, so a cached state is valid while the stored count matches.
-  private readonly cache = new Map<string, { count: number; state: AssociationState }>();
+  // The state after a given log of an inbox. A cached state is used only for exactly that log
+  // (same count and same digest of its updates), so one validator can serve logs that differ
+  // for the same inbox id (the v3 and the d14n network of one node).
+  private readonly cache = new Map<
+    string,
+    { count: number; digest: string; state: AssociationState }
+  >();
   private readonly cacheSize: number;
 
   constructor(private readonly options: IdValidatorOptions = {}) {
@@ -56,7 +71,9 @@ export class IdIdentityValidator implements IdentityUpdateValidator {
   ): Promise<AssociationState | undefined> {
     if (history.length === 0) return undefined;
     const cached = this.cache.get(inboxId);
-    if (cached && cached.count === history.length) return cached.state;
+    if (cached && cached.count === history.length && cached.digest === logDigest(history)) {
+      return cached.state;
+    }
     // Re-verify the stored log, as node-go's validation service does on every publish.
     const verified = await Promise.all(history.map((u) => this.verify(u)));
     return getState(verified);
@@ -67,7 +84,7 @@ export class IdIdentityValidator implements IdentityUpdateValidator {
       const before = await this.stateBefore(history, update.inboxId);
       const after = applyUpdate(before, await this.verify(update));
       const diff = before ? before.diff(after) : after.asDiff();
-      this.remember(update.inboxId, history.length + 1, after);
+      this.remember(update.inboxId, [...history, update], after);
       return {
         addedAddresses: addresses(diff.newMembers),
         removedAddresses: addresses(diff.removedMembers),
@@ -88,9 +105,9 @@ export class IdIdentityValidator implements IdentityUpdateValidator {
     }
   }
 
-  private remember(inboxId: string, count: number, state: AssociationState): void {
+  private remember(inboxId: string, log: IdentityUpdate[], state: AssociationState): void {
     this.cache.delete(inboxId);
-    this.cache.set(inboxId, { count, state });
+    this.cache.set(inboxId, { count: log.length, digest: logDigest(log), state });
     if (this.cache.size > this.cacheSize) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);

@@ -42,6 +42,19 @@ describe("parseGroupMessage", () => {
     expect(parseGroupMessage(privateMessage(g, 1)).isCommit).toBe(false);
   });
 
+  it("reads the exact content type, whatever the PublicMessage sender", () => {
+    const g = Uint8Array.of(7, 7);
+    for (const type of [1, 2, 3] as const) {
+      expect(parseGroupMessage(privateMessage(g, type)).contentType).toBe(type);
+      for (const sender of [1, 2, 3, 4]) {
+        const info = parseGroupMessage(publicMessage(g, type, 5, sender));
+        expect([info.contentType, hex(info.groupId)]).toEqual([type, "0707"]);
+      }
+    }
+    // A sender type that does not exist.
+    expect(() => parseGroupMessage(publicMessage(g, 3, 0, 5))).toThrow(TlsDecodeError);
+  });
+
   it("refuses bytes that are not a group message", () => {
     const good = sent("019-SendGroupMessages.bin");
     const bad: Uint8Array[] = [

@@ -6,19 +6,21 @@ import { TlsDecodeError, TlsReader } from "./tls.js";
 export const MLS_VERSION_10 = 1;
 export const WIRE_FORMAT_PUBLIC_MESSAGE = 1;
 export const WIRE_FORMAT_PRIVATE_MESSAGE = 2;
-const CONTENT_APPLICATION = 1;
-const CONTENT_PROPOSAL = 2;
-const CONTENT_COMMIT = 3;
+export const CONTENT_APPLICATION = 1;
+export const CONTENT_PROPOSAL = 2;
+export const CONTENT_COMMIT = 3;
 
 export interface GroupMessageInfo {
   groupId: Uint8Array;
   epoch: bigint;
   /** Commit or proposal (what node-go stores as `is_commit`). */
   isCommit: boolean;
+  /** The MLS content type: 1 application, 2 proposal, 3 commit. */
+  contentType: typeof CONTENT_APPLICATION | typeof CONTENT_PROPOSAL | typeof CONTENT_COMMIT;
   wireFormat: typeof WIRE_FORMAT_PUBLIC_MESSAGE | typeof WIRE_FORMAT_PRIVATE_MESSAGE;
 }
 
-function contentType(r: TlsReader): number {
+function contentType(r: TlsReader): GroupMessageInfo["contentType"] {
   const t = r.u8("content_type");
   if (t !== CONTENT_APPLICATION && t !== CONTENT_PROPOSAL && t !== CONTENT_COMMIT) {
     throw new TlsDecodeError(`unknown MLS content type ${t}`);
@@ -40,7 +42,13 @@ export function parseGroupMessage(data: Uint8Array): GroupMessageInfo {
     r.opaque("encrypted_sender_data");
     r.opaque("ciphertext");
     r.end("PrivateMessage");
-    return { groupId, epoch, isCommit: type !== CONTENT_APPLICATION, wireFormat };
+    return {
+      groupId,
+      epoch,
+      isCommit: type !== CONTENT_APPLICATION,
+      contentType: type,
+      wireFormat,
+    };
   }
   if (wireFormat === WIRE_FORMAT_PUBLIC_MESSAGE) {
     // FramedContent header: group_id, epoch, sender, authenticated_data, content_type, ...
@@ -54,7 +62,13 @@ export function parseGroupMessage(data: Uint8Array): GroupMessageInfo {
     r.opaque("authenticated_data");
     const type = contentType(r);
     if (r.remaining === 0) throw new TlsDecodeError("PublicMessage has no content");
-    return { groupId, epoch, isCommit: type !== CONTENT_APPLICATION, wireFormat };
+    return {
+      groupId,
+      epoch,
+      isCommit: type !== CONTENT_APPLICATION,
+      contentType: type,
+      wireFormat,
+    };
   }
   throw new TlsDecodeError(
     `MLS wire format ${wireFormat} is not a group message (need PublicMessage 1 or PrivateMessage 2)`,

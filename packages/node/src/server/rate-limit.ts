@@ -83,8 +83,10 @@ export function clientAddress(
 
 /** What each RPC costs (node-go: sends cost one token per message, from the publish bucket). */
 export function rpcCost(method: string, message: unknown): { kind: LimitKind; cost: number } {
-  const m = message as { messages?: unknown[] } | undefined;
+  const m = message as { messages?: unknown[]; envelopes?: unknown[] } | undefined;
   switch (method) {
+    case "PublishClientEnvelopes":
+      return { kind: "publish", cost: Math.max(1, m?.envelopes?.length ?? 1) };
     case "SendGroupMessages":
     case "SendWelcomeMessages":
       return { kind: "publish", cost: Math.max(1, m?.messages?.length ?? 1) };

@@ -4,26 +4,30 @@ import { type Health, HealthCheckResponse_ServingStatus } from "@x/proto/grpc/he
 import { IdentityApi } from "@x/proto/identity/api/v1";
 import { MlsApi } from "@x/proto/mls/api/v1";
 
-const SERVICES = ["", MlsApi.typeName, IdentityApi.typeName, "grpc.health.v1.Health"];
+const V3_SERVICES = ["", MlsApi.typeName, IdentityApi.typeName, "grpc.health.v1.Health"];
 
-export function healthService(isServing: () => boolean): ServiceImpl<typeof Health> {
+/** Health for a listener that serves `services` (default: the v3 API); "" is the listener. */
+export function healthService(
+  isServing: () => boolean,
+  services: readonly string[] = V3_SERVICES,
+): ServiceImpl<typeof Health> {
   const status = () =>
     isServing()
       ? HealthCheckResponse_ServingStatus.SERVING
       : HealthCheckResponse_ServingStatus.NOT_SERVING;
   return {
     check(req) {
-      if (!SERVICES.includes(req.service)) {
+      if (!services.includes(req.service)) {
         throw new ConnectError(`unknown service ${JSON.stringify(req.service)}`, Code.NotFound);
       }
       return { status: status() };
     },
     list() {
-      return { statuses: Object.fromEntries(SERVICES.map((s) => [s, { status: status() }])) };
+      return { statuses: Object.fromEntries(services.map((s) => [s, { status: status() }])) };
     },
     async *watch(req, ctx) {
       yield {
-        status: SERVICES.includes(req.service)
+        status: services.includes(req.service)
           ? status()
           : HealthCheckResponse_ServingStatus.SERVICE_UNKNOWN,
       };

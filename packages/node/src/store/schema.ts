@@ -71,6 +71,37 @@ export interface Database {
     serialized_entry: Bytes;
     serialized_signature: Bytes;
   };
+  // --- d14n (the decentralized network's API): a network of its own, apart from the tables above.
+  /** Every OriginatorEnvelope the d14n service stored, as served. */
+  d14n_envelopes: {
+    originator_id: Int;
+    sequence_id: Int;
+    /** The node's receive time; one strictly increasing clock over all originators. */
+    originator_ns: Int;
+    /** kind byte ‖ identifier (AuthenticatedData.target_topic). */
+    topic: Bytes;
+    /** The serialized OriginatorEnvelope. */
+    originator_envelope: Bytes;
+  };
+  /** Ethereum addresses of d14n inboxes (as address_log, from d14n identity updates). */
+  d14n_address_log: {
+    address: string;
+    inbox_id: string;
+    /** Originator 1 sequence id of the update that associated the address. */
+    association_sequence_id: Int;
+    revocation_sequence_id: Int | null;
+  };
+  /** The last value handed out: `originator:<id>` (sequence ids) and `clock_ns`. */
+  d14n_counters: {
+    name: string;
+    value: Int;
+  };
+  /** The node's secp256k1 keys: `node` (originator signatures) and `payer` (payer signatures). */
+  d14n_keys: {
+    name: string;
+    private_key: Bytes;
+    created_ns: Int;
+  };
 }
 
 export type Dialect = "sqlite" | "postgres";
@@ -174,6 +205,50 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .createIndex("commit_log_group_id_id")
           .on("commit_log")
           .columns(["group_id", "id"])
+          .execute();
+      },
+    },
+    "002_d14n": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("d14n_envelopes")
+          .addColumn("originator_id", "integer", (c) => c.notNull())
+          .addColumn("sequence_id", "bigint", (c) => c.notNull())
+          .addColumn("originator_ns", "bigint", (c) => c.notNull().unique())
+          .addColumn("topic", bytes, (c) => c.notNull())
+          .addColumn("originator_envelope", bytes, (c) => c.notNull())
+          .addPrimaryKeyConstraint("d14n_envelopes_pk", ["originator_id", "sequence_id"])
+          .execute();
+        await db.schema
+          .createIndex("d14n_envelopes_topic_originator_ns")
+          .on("d14n_envelopes")
+          .columns(["topic", "originator_ns"])
+          .execute();
+
+        await db.schema
+          .createTable("d14n_address_log")
+          .addColumn("address", "text", (c) => c.notNull())
+          .addColumn("inbox_id", "text", (c) => c.notNull())
+          .addColumn("association_sequence_id", "bigint", (c) => c.notNull())
+          .addColumn("revocation_sequence_id", "bigint")
+          .execute();
+        await db.schema
+          .createIndex("d14n_address_log_address_inbox_id")
+          .on("d14n_address_log")
+          .columns(["address", "inbox_id"])
+          .execute();
+
+        await db.schema
+          .createTable("d14n_counters")
+          .addColumn("name", "text", (c) => c.primaryKey())
+          .addColumn("value", "bigint", (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable("d14n_keys")
+          .addColumn("name", "text", (c) => c.primaryKey())
+          .addColumn("private_key", bytes, (c) => c.notNull())
+          .addColumn("created_ns", "bigint", (c) => c.notNull())
           .execute();
       },
     },

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { toHex } from "@x/crypto";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
 import { QUERY_CHUNK, yieldToOthers } from "../services/limits.js";
+import { D14nStore } from "./d14n.js";
 import { type Database, type Dialect, migrationProvider } from "./schema.js";
 
 /** node-go's `maxPageSize`: larger or zero limits become 100. */
@@ -123,10 +124,15 @@ function inChunks<T>(items: readonly T[]): T[][] {
 }
 
 export class NodeStore {
+  /** The d14n network's tables (envelopes, counters, keys, address index). */
+  readonly d14n: D14nStore;
+
   private constructor(
     readonly db: Kysely<Database>,
     readonly dialect: Dialect,
-  ) {}
+  ) {
+    this.d14n = new D14nStore(db, dialect);
+  }
 
   /** Opens (and migrates) the store named by `options.db`. */
   static async open(options: StoreOptions): Promise<NodeStore> {

@@ -21,15 +21,18 @@ export function privateMessage(
   );
 }
 
-/** An MLSMessage holding a PublicMessage from member `leaf`. */
-export function publicMessage(groupId: Uint8Array, contentType = 3, leaf = 0) {
+/**
+ * An MLSMessage holding a PublicMessage from member `leaf` (sender type 1), or from another
+ * sender type: 2 external (with an index too), 3 new_member_proposal, 4 new_member_commit.
+ */
+export function publicMessage(groupId: Uint8Array, contentType = 3, leaf = 0, senderType = 1) {
   return concat(
     u16(1),
     u16(1),
     encodeOpaque(groupId),
     u64(2n),
-    Uint8Array.of(1),
-    Uint8Array.of(0, 0, 0, leaf),
+    Uint8Array.of(senderType),
+    senderType === 1 || senderType === 2 ? Uint8Array.of(0, 0, 0, leaf) : new Uint8Array(),
     encodeOpaque(new Uint8Array()),
     Uint8Array.of(contentType),
     Uint8Array.of(0xaa, 0xbb),

@@ -54,6 +54,8 @@ export async function startTestNode(options: Partial<NodeOptions> = {}): Promise
   const node = await startNode({
     port: 0,
     webPort: 0,
+    // The v3 tests leave d14n off; the d14n tests start it (test-utils/d14n.ts).
+    d14nPort: null,
     db: ":memory:",
     identityValidator: validator,
     now: () => FIXTURE_TIME_NS,
