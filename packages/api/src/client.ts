@@ -44,22 +44,75 @@ export interface CallOptions {
   onOpen?: () => void;
 }
 
-/** `xmtp.mls.api.v1.MlsApi` as libxmtp uses it. */
+/**
+ * Last sequence id seen per originator (a vector clock; a missing originator counts as 0).
+ * v3 nodes have one sequence per node and read only originator 0; the decentralized network
+ * (d14n) sequences commits under 0, identity updates under 1 and everything else under the
+ * node that received it, so its cursors need every entry.
+ */
+export type VectorCursor = ReadonlyMap<number, bigint>;
+
+/**
+ * What an originator-aware API adds to the messages it returns. v3 APIs leave both unset:
+ * the message's `id` is the node's sequence id under originator 0.
+ */
+export interface Sequenced {
+  /** The originator that sequenced the message; its `id` is the sequence id under it. */
+  originatorId?: number;
+  /** The commits the sender had processed when it sent this (d14n `depends_on`). */
+  dependsOn?: VectorCursor;
+}
+
+export type SequencedGroupMessage = GroupMessage & Sequenced;
+export type SequencedWelcomeMessage = WelcomeMessage & Sequenced;
+
+/** The originator of a returned message (0 on v3 nodes). */
+export const originatorOf = (message: GroupMessage | WelcomeMessage): number =>
+  (message as Sequenced).originatorId ?? 0;
+
+/** Query options on originator-aware networks. */
+export interface QueryCallOptions extends CallOptions {
+  /**
+   * Return what comes after this vector cursor. d14n APIs use it instead of the request's
+   * `idCursor`; v3 APIs ignore it (the request's `idCursor` is originator 0's entry).
+   */
+  lastSeen?: VectorCursor;
+}
+
+/** Subscription options on originator-aware networks. */
+export interface SubscribeCallOptions extends CallOptions {
+  /** One vector cursor per filter of the request, in order (d14n); v3 APIs ignore it. */
+  lastSeen?: readonly VectorCursor[];
+}
+
+/** Send options on originator-aware networks. */
+export interface SendCallOptions extends CallOptions {
+  /**
+   * The cursor of the last commit the sender had processed in the group, sent as every
+   * message's `depends_on` on d14n (unset or empty = none); v3 APIs ignore it.
+   */
+  dependsOn?: VectorCursor;
+}
+
+/**
+ * `xmtp.mls.api.v1.MlsApi` as libxmtp uses it. An originator-aware implementation (d14n)
+ * returns `Sequenced` messages and honours the cursor options.
+ */
 export interface MlsApiClient {
   uploadKeyPackage(request: UploadKeyPackageRequest, options?: CallOptions): Promise<void>;
   fetchKeyPackages(
     request: FetchKeyPackagesRequest,
     options?: CallOptions,
   ): Promise<FetchKeyPackagesResponse>;
-  sendGroupMessages(request: SendGroupMessagesRequest, options?: CallOptions): Promise<void>;
+  sendGroupMessages(request: SendGroupMessagesRequest, options?: SendCallOptions): Promise<void>;
   sendWelcomeMessages(request: SendWelcomeMessagesRequest, options?: CallOptions): Promise<void>;
   queryGroupMessages(
     request: QueryGroupMessagesRequest,
-    options?: CallOptions,
+    options?: QueryCallOptions,
   ): Promise<QueryGroupMessagesResponse>;
   queryWelcomeMessages(
     request: QueryWelcomeMessagesRequest,
-    options?: CallOptions,
+    options?: QueryCallOptions,
   ): Promise<QueryWelcomeMessagesResponse>;
   batchPublishCommitLog(
     request: BatchPublishCommitLogRequest,
@@ -76,12 +129,12 @@ export interface MlsApiClient {
   /** Messages after each filter's cursor, then live ones. Ends when `options.signal` aborts. */
   subscribeGroupMessages(
     request: SubscribeGroupMessagesRequest,
-    options?: CallOptions,
+    options?: SubscribeCallOptions,
   ): AsyncIterable<GroupMessage>;
   /** Welcomes (and welcome pointers) after each filter's cursor, then live ones. */
   subscribeWelcomeMessages(
     request: SubscribeWelcomeMessagesRequest,
-    options?: CallOptions,
+    options?: SubscribeCallOptions,
   ): AsyncIterable<WelcomeMessage>;
 }
 
@@ -103,4 +156,10 @@ export interface IdentityApiClient {
 }
 
 /** Everything a client needs from the network. */
-export interface XmtpApiClient extends MlsApiClient, IdentityApiClient {}
+export interface XmtpApiClient extends MlsApiClient, IdentityApiClient {
+  /**
+   * True when cursors are per originator (d14n): the client then keeps a vector cursor per
+   * topic and sends `depends_on`. Unset on v3 APIs.
+   */
+  readonly originatorAware?: boolean;
+}

@@ -141,3 +141,82 @@ export class ApiError extends Error {
 export function isApiError(e: unknown): e is ApiError {
   return e instanceof ApiError;
 }
+
+// --- mapping transport errors ------------------------------------------------
+
+/** Node.js error codes that mean the connection to the node broke, not that the call was refused. */
+const CONNECTION_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ERR_STREAM_PREMATURE_CLOSE",
+  "ERR_HTTP2_GOAWAY_SESSION",
+  "ERR_HTTP2_SESSION_ERROR",
+  "ERR_HTTP2_STREAM_ERROR",
+  "ERR_HTTP2_INVALID_SESSION",
+  "ERR_HTTP2_STREAM_CANCEL",
+  "ERR_HTTP2_ERROR",
+]);
+
+function connectionCode(e: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  let cur: unknown = e;
+  while (cur instanceof Error && !seen.has(cur)) {
+    seen.add(cur);
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === "string" && CONNECTION_CODES.has(code)) return code;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** The parts of a Connect `ConnectError` this mapping reads (no dependency on @connectrpc). */
+interface StatusLike {
+  code: GrpcStatus;
+  rawMessage: string;
+}
+
+/**
+ * A gRPC status and its message for anything a call can throw: a ConnectError (recognised by
+ * its name, numeric `code` and `rawMessage`, as Connect itself does), an abort or timeout
+ * (CANCELLED), anything else (UNKNOWN with its message).
+ */
+function statusOf(e: unknown): StatusLike {
+  if (e instanceof Error) {
+    const { code, rawMessage } = e as { code?: unknown; rawMessage?: unknown };
+    if (e.name === "ConnectError" && typeof code === "number" && typeof rawMessage === "string") {
+      return { code: code as GrpcStatus, rawMessage };
+    }
+    if (e.name === "AbortError" || e.name === "TimeoutError") {
+      return { code: GrpcStatus.CANCELLED, rawMessage: e.message };
+    }
+    return { code: GrpcStatus.UNKNOWN, rawMessage: e.message };
+  }
+  return { code: GrpcStatus.UNKNOWN, rawMessage: String(e) };
+}
+
+/**
+ * Maps anything a transport call throws (Connect errors included) to an ApiError; a given
+ * ApiError passes through. `callerAborted` says whether the caller's own signal ended the call:
+ * a cancellation the caller did not ask for means the connection went away.
+ */
+export function toApiError(e: unknown, rpc: string, callerAborted = false): ApiError {
+  if (e instanceof ApiError) return e;
+  const lost = connectionCode(e);
+  if (lost) return ApiError.connectionLost(`${lost}: ${(e as Error).message}`, { rpc, cause: e });
+  const s = statusOf(e);
+  if (s.code === GrpcStatus.CANCELLED && !callerAborted) {
+    return ApiError.connectionLost(`the call was cut off (${s.rawMessage})`, { rpc, cause: e });
+  }
+  // "fetch failed" and friends: the request never reached a server that answered.
+  if (s.code === GrpcStatus.UNKNOWN && /fetch failed|network|socket hang up/i.test(s.rawMessage)) {
+    return ApiError.connectionLost(s.rawMessage, { rpc, cause: e });
+  }
+  return ApiError.fromStatus(s.code, s.rawMessage, { rpc, cause: e });
+}

@@ -4,13 +4,27 @@ export {
   MAX_WELCOMES_PER_REQUEST,
   welcomeChunkSize,
 } from "./chunk.js";
-export type { CallOptions, IdentityApiClient, MlsApiClient, XmtpApiClient } from "./client.js";
+export {
+  type CallOptions,
+  type IdentityApiClient,
+  type MlsApiClient,
+  originatorOf,
+  type QueryCallOptions,
+  type SendCallOptions,
+  type Sequenced,
+  type SequencedGroupMessage,
+  type SequencedWelcomeMessage,
+  type SubscribeCallOptions,
+  type VectorCursor,
+  type XmtpApiClient,
+} from "./client.js";
 export {
   ApiError,
   type ApiErrorCode,
   type ApiErrorOptions,
   GrpcStatus,
   isApiError,
+  toApiError,
 } from "./errors.js";
 export {
   backoffDelay,
@@ -30,6 +44,7 @@ export {
   NEWEST_MESSAGE_BATCH,
   PAGE_SIZE,
   type QueryOptions,
+  type StreamFilterCursor,
   XmtpApi,
   type XmtpApiOptions,
 } from "./wrapper.js";

@@ -3,12 +3,14 @@ import { IdentifierKind } from "@x/proto/identity/associations";
 import {
   type GroupMessageInput,
   GroupMessageInputSchema,
+  GroupMessageSchema,
   PublishCommitLogRequestSchema,
   QueryCommitLogRequestSchema,
   SortDirection,
   WelcomeMessageInputSchema,
 } from "@x/proto/mls/api/v1";
 import { describe, expect, it } from "vitest";
+import { originatorOf, type XmtpApiClient } from "./client.js";
 import { ApiError, GrpcStatus } from "./errors.js";
 import { FakeClient } from "./test-utils/fake-client.js";
 import { XmtpApi } from "./wrapper.js";
@@ -264,5 +266,98 @@ describe("XmtpApi batching and chunking", () => {
     expect(seen).toEqual([1n, 2n]);
     const [req] = client.callsTo("subscribeGroupMessages");
     expect(req!.filters.map((f: { idCursor: bigint }) => f.idCursor)).toEqual([5n, 0n]);
+  });
+});
+
+describe("XmtpApi on an originator-aware API (d14n)", () => {
+  // 250 messages of one topic, alternately sequenced under originators 0 and 100.
+  const all = Array.from({ length: 250 }, (_, i) => ({
+    originatorId: i % 2 === 0 ? 0 : 100,
+    id: BigInt(Math.floor(i / 2) + 1),
+  }));
+  const seenBy = (v: ReadonlyMap<number, bigint>, m: { originatorId: number; id: bigint }) =>
+    m.id <= (v.get(m.originatorId) ?? 0n);
+
+  function d14nLike() {
+    const asked: { lastSeen: Map<number, bigint>; idCursor: bigint }[] = [];
+    const client = {
+      originatorAware: true,
+      async queryGroupMessages(
+        request: { pagingInfo?: { limit: number; idCursor: bigint } },
+        options?: { lastSeen?: ReadonlyMap<number, bigint> },
+      ) {
+        const lastSeen = new Map(options?.lastSeen ?? []);
+        asked.push({ lastSeen, idCursor: request.pagingInfo?.idCursor ?? 0n });
+        const limit = request.pagingInfo?.limit ?? 100;
+        const rows = all.filter((m) => !seenBy(lastSeen, m)).slice(0, limit);
+        return {
+          messages: rows.map((m) =>
+            Object.assign(
+              create(GroupMessageSchema, {
+                version: { case: "v1", value: { id: m.id, groupId: G } },
+              }),
+              { originatorId: m.originatorId },
+            ),
+          ),
+          pagingInfo: { idCursor: rows.length === limit ? rows.at(-1)!.id : 0n },
+        };
+      },
+    };
+    return { client: client as unknown as XmtpApiClient, asked };
+  }
+
+  it("pages by vector cursor: every message once, the cursor advanced per originator", async () => {
+    const { client, asked } = d14nLike();
+    const start = new Map([
+      [0, 10n],
+      [100, 3n],
+    ]);
+    const got = await new XmtpApi(client, noWait).queryGroupMessages(G, { lastSeen: start });
+    const expected = all.filter((m) => !seenBy(start, m));
+    expect(got.map((m) => [originatorOf(m), m.version.value!.id])).toEqual(
+      expected.map((m) => [m.originatorId, m.id]),
+    );
+    // Each next page starts after the highest id per originator received so far.
+    const upTo = (n: number) => {
+      const v = new Map(start);
+      for (const m of expected.slice(0, n))
+        if (m.id > v.get(m.originatorId)!) v.set(m.originatorId, m.id);
+      return Object.fromEntries(v);
+    };
+    expect(asked.map((a) => Object.fromEntries(a.lastSeen))).toEqual([
+      { 0: 10n, 100: 3n },
+      upTo(100),
+      upTo(200),
+    ]);
+    expect(upTo(100)).toEqual({ 0: 57n, 100: 56n });
+    // v3 nodes would read originator 0's entry as the id cursor
+    expect(asked[0]!.idCursor).toBe(10n);
+  });
+
+  it("sends each filter's vector cursor with a subscription, and originator 0's as the v3 id", () => {
+    const seen: unknown[] = [];
+    const client = {
+      subscribeGroupMessages(request: unknown, options: unknown) {
+        seen.push(request, options);
+        return (async function* () {})();
+      },
+    } as unknown as XmtpApiClient;
+    const a = new Map([
+      [0, 4n],
+      [100, 9n],
+    ]);
+    new XmtpApi(client, noWait).subscribeGroupMessages([
+      { groupId: G, lastSeen: a },
+      { groupId: Uint8Array.of(9), cursor: 7n },
+    ]);
+    const [request, options] = seen as [
+      { filters: { idCursor: bigint }[] },
+      { lastSeen: ReadonlyMap<number, bigint>[] },
+    ];
+    expect(request.filters.map((f) => f.idCursor)).toEqual([4n, 7n]);
+    expect(options.lastSeen.map((v) => Object.fromEntries(v))).toEqual([
+      { 0: 4n, 100: 9n },
+      { 0: 7n },
+    ]);
   });
 });

@@ -33,7 +33,13 @@ import {
   WelcomeMessageInputSchema,
 } from "@x/proto/mls/api/v1";
 import { chunks, welcomeChunkSize } from "./chunk.js";
-import type { CallOptions, XmtpApiClient } from "./client.js";
+import {
+  type CallOptions,
+  originatorOf,
+  type SendCallOptions,
+  type VectorCursor,
+  type XmtpApiClient,
+} from "./client.js";
 import { ApiError } from "./errors.js";
 import { DEFAULT_RETRY_POLICY, type RetryHooks, type RetryPolicy, withRetry } from "./retry.js";
 
@@ -63,9 +69,22 @@ export interface XmtpApiOptions {
 }
 
 export interface QueryOptions extends CallOptions {
-  /** Return only items with an id greater than this (0 = from the start). */
+  /** Return only items with an id greater than this (0 = from the start); v3 only. */
   cursor?: bigint;
+  /**
+   * Return only items past this vector cursor (originator -> last sequence id seen). On v3
+   * nodes originator 0's entry is the id cursor; d14n APIs use every entry.
+   */
+  lastSeen?: VectorCursor;
 }
+
+/** A stream filter: the topic and where it starts (see QueryOptions). */
+export interface StreamFilterCursor {
+  cursor?: bigint;
+  lastSeen?: VectorCursor;
+}
+
+const startId = (o: StreamFilterCursor): bigint => o.lastSeen?.get(0) ?? o.cursor ?? 0n;
 
 export interface Identifier {
   identifier: string;
@@ -78,6 +97,10 @@ export interface InboxIdLookup extends Identifier {
 }
 
 const idOf = (m: GroupMessage | WelcomeMessage): bigint => m.version.value?.id ?? 0n;
+
+/** Each filter's vector cursor (a v3 id cursor is originator 0's entry). */
+const vectors = (filters: readonly StreamFilterCursor[]): VectorCursor[] =>
+  filters.map((f) => f.lastSeen ?? new Map(f.cursor ? [[0, f.cursor]] : []));
 
 export class XmtpApi {
   readonly policy: RetryPolicy;
@@ -146,7 +169,8 @@ export class XmtpApi {
 
   // --- sending ---
 
-  sendGroupMessages(messages: GroupMessageInput[], options: CallOptions = {}): Promise<void> {
+  /** `options.dependsOn`: the sender's last processed commit cursor (d14n `depends_on`). */
+  sendGroupMessages(messages: GroupMessageInput[], options: SendCallOptions = {}): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
     const request = create(SendGroupMessagesRequestSchema, { messages });
     return this.retry(() => this.client.sendGroupMessages(request, options), options.signal);
@@ -177,39 +201,44 @@ export class XmtpApi {
     groupId: Uint8Array,
     options: QueryOptions = {},
   ): AsyncGenerator<GroupMessage[]> {
-    return this.pages(options, (pagingInfo) =>
+    return this.pages(options, (pagingInfo, lastSeen) =>
       this.client.queryGroupMessages(
         create(QueryGroupMessagesRequestSchema, { groupId, pagingInfo }),
-        options,
+        { ...options, lastSeen },
       ),
     );
   }
 
   /**
-   * Ascending pages from `options.cursor` (exclusive), stopping after a short page or when the
-   * node says there is no more (id_cursor 0), as libxmtp pages.
+   * Ascending pages from the cursor (exclusive), stopping after a short page or when the node
+   * says there is no more (id_cursor 0), as libxmtp pages. On an originator-aware API the next
+   * page starts after the vector cursor moved past every message received so far.
    */
   private async *pages<T extends GroupMessage | WelcomeMessage>(
     options: QueryOptions,
-    query: (pagingInfo: {
-      direction: SortDirection;
-      limit: number;
-      idCursor: bigint;
-    }) => Promise<{ messages: T[]; pagingInfo?: { idCursor: bigint } }>,
+    query: (
+      pagingInfo: { direction: SortDirection; limit: number; idCursor: bigint },
+      lastSeen: VectorCursor,
+    ) => Promise<{ messages: T[]; pagingInfo?: { idCursor: bigint } }>,
   ): AsyncGenerator<T[]> {
-    let cursor = options.cursor ?? 0n;
+    let cursor = startId(options);
+    const lastSeen = new Map(options.lastSeen ?? (cursor > 0n ? [[0, cursor]] : []));
     for (;;) {
       const pagingInfo = {
         direction: SortDirection.ASCENDING,
         limit: this.pageSize,
         idCursor: cursor,
       };
-      const res = await this.retry(() => query(pagingInfo), options.signal);
+      const res = await this.retry(() => query(pagingInfo, new Map(lastSeen)), options.signal);
       if (res.messages.length > 0) yield res.messages;
       const last = res.messages.at(-1);
       if (!last || res.messages.length < this.pageSize || (res.pagingInfo?.idCursor ?? 0n) === 0n)
         return;
       cursor = idOf(last);
+      for (const m of res.messages) {
+        const o = originatorOf(m);
+        if (idOf(m) > (lastSeen.get(o) ?? 0n)) lastSeen.set(o, idOf(m));
+      }
     }
   }
 
@@ -244,10 +273,10 @@ export class XmtpApi {
     installationKey: Uint8Array,
     options: QueryOptions = {},
   ): AsyncGenerator<WelcomeMessage[]> {
-    return this.pages(options, (pagingInfo) =>
+    return this.pages(options, (pagingInfo, lastSeen) =>
       this.client.queryWelcomeMessages(
         create(QueryWelcomeMessagesRequestSchema, { installationKey, pagingInfo }),
-        options,
+        { ...options, lastSeen },
       ),
     );
   }
@@ -328,26 +357,26 @@ export class XmtpApi {
 
   /** Messages of the groups after each cursor, then live ones, until `options.signal` aborts. */
   subscribeGroupMessages(
-    filters: { groupId: Uint8Array; cursor?: bigint }[],
+    filters: ({ groupId: Uint8Array } & StreamFilterCursor)[],
     options: CallOptions = {},
   ): AsyncIterable<GroupMessage> {
     const request = create(SubscribeGroupMessagesRequestSchema, {
-      filters: filters.map((f) => ({ groupId: f.groupId, idCursor: f.cursor ?? 0n })),
+      filters: filters.map((f) => ({ groupId: f.groupId, idCursor: startId(f) })),
     });
-    return this.client.subscribeGroupMessages(request, options);
+    return this.client.subscribeGroupMessages(request, { ...options, lastSeen: vectors(filters) });
   }
 
   subscribeWelcomeMessages(
-    filters: { installationKey: Uint8Array; cursor?: bigint }[],
+    filters: ({ installationKey: Uint8Array } & StreamFilterCursor)[],
     options: CallOptions = {},
   ): AsyncIterable<WelcomeMessage> {
     const request = create(SubscribeWelcomeMessagesRequestSchema, {
-      filters: filters.map((f) => ({
-        installationKey: f.installationKey,
-        idCursor: f.cursor ?? 0n,
-      })),
+      filters: filters.map((f) => ({ installationKey: f.installationKey, idCursor: startId(f) })),
     });
-    return this.client.subscribeWelcomeMessages(request, options);
+    return this.client.subscribeWelcomeMessages(request, {
+      ...options,
+      lastSeen: vectors(filters),
+    });
   }
 
   // --- identity ---

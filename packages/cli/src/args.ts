@@ -8,6 +8,8 @@ export interface GlobalOptions {
   profile: string | undefined;
   env: string | undefined;
   url: string | undefined;
+  /** --d14n: talk to the decentralized network (a gateway) instead of a v3 node. */
+  d14n: boolean;
   json: boolean;
   help: boolean;
   version: boolean;
@@ -31,6 +33,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     profile: undefined,
     env: undefined,
     url: undefined,
+    d14n: false,
     json: false,
     help: false,
     version: false,
@@ -45,6 +48,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     }
     if (arg === "--json") {
       global.json = true;
+      continue;
+    }
+    if (arg === "--d14n") {
+      global.d14n = true;
       continue;
     }
     if ((arg === "--help" || arg === "-h") && command === undefined) {

@@ -8,7 +8,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { GlobalOptions } from "./args.js";
 import { CliError, explainNetworkError, usageError } from "./errors.js";
 import { shortId } from "./format.js";
-import { apiFor, resolveUrl } from "./network.js";
+import { apiFor, resolveNetwork, resolveUrl } from "./network.js";
 import type { Io, Output } from "./output.js";
 import { ProfileDir, profileName, resolveHome } from "./profile.js";
 
@@ -50,11 +50,12 @@ export interface Session {
 export async function openSession(ctx: Context): Promise<Session> {
   const profile = profileOf(ctx);
   const { info, walletKey, dbKey } = profile.load();
-  const url = resolveUrl(ctx.global, info.url);
+  const network = resolveNetwork(ctx.global, ctx.env, info.network);
+  const url = resolveUrl(ctx.global, info.url, network);
   const db = await openSqlite({ path: profile.dbPath, encryptionKey: dbKey });
   try {
     const client = await Client.create(privateKeyToAccount(walletKey), {
-      api: apiFor(url),
+      api: apiFor(url, network),
       db,
       identityStrategy: "cachedOnly",
     });

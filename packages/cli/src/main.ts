@@ -42,6 +42,8 @@ Options (anywhere on the line):
   --home DIR        where profiles live (default ~/.x, or X_HOME)
   --env ENV         local (http://127.0.0.1:5556), dev or production
   --url URL         the node's URL (overrides --env and the profile's node)
+  --d14n            use the decentralized network: --url is a gateway (local: http://127.0.0.1:5050);
+                    also XMTP_D14N=1. A profile keeps the network it was created on
   --json            machine-readable output: one JSON document (JSON lines for x stream)
   --version         the versions of x, of @x/mls and of the protocol it speaks
   -h, --help        this help

@@ -27,8 +27,10 @@ export interface ProfileInfo {
   address: string;
   inboxId: string;
   installationId: string;
-  /** The node URL the profile was registered with. */
+  /** The node URL the profile was registered with (the gateway's on d14n). */
   url: string;
+  /** The network it was registered on (absent in profiles made before d14n: "v3"). */
+  network?: "v3" | "d14n";
   createdAt: string;
 }
 

@@ -147,6 +147,8 @@ export interface CursorStore {
   ): Promise<bigint[]>;
   /** Every originator's cursor for the entity and kind. */
   getAll(entityId: Uint8Array, kind: CursorKind): Promise<Map<number, bigint>>;
+  /** `getAll` for many entities in one query: one map per entity id, in their order. */
+  getAllMany(entityIds: readonly Uint8Array[], kind: CursorKind): Promise<Map<number, bigint>[]>;
   /** Sets the cursor (forwards or backwards). */
   set(
     entityId: Uint8Array,

@@ -18,6 +18,8 @@ export class CountingNode {
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
+    /** The same node's d14n listener (gateway + replication API). */
+    readonly d14nUrl: string,
   ) {
     child.on("message", (m: { counts?: Counts }) => {
       if (m.counts !== undefined) this.waiting.shift()?.(m.counts);
@@ -28,13 +30,17 @@ export class CountingNode {
     const child = fork(path.join(HERE, "node-process.js"), [], {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
-    const url = await new Promise<string>((resolve, reject) => {
-      child.once("message", (m: { url?: string }) =>
-        m.url === undefined ? reject(new Error("node process: no url")) : resolve(m.url),
-      );
-      child.once("exit", (code) => reject(new Error(`node process exited (${code})`)));
-    });
-    return new CountingNode(child, url);
+    const { url, d14nUrl } = await new Promise<{ url: string; d14nUrl: string }>(
+      (resolve, reject) => {
+        child.once("message", (m: { url?: string; d14nUrl?: string }) =>
+          m.url === undefined || m.d14nUrl === undefined
+            ? reject(new Error("node process: no url"))
+            : resolve({ url: m.url, d14nUrl: m.d14nUrl }),
+        );
+        child.once("exit", (code) => reject(new Error(`node process exited (${code})`)));
+      },
+    );
+    return new CountingNode(child, url, d14nUrl);
   }
 
   /** Counts since the last reset, and resets. Calls are counted when the node receives them. */

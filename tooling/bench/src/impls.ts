@@ -14,6 +14,7 @@ import {
 } from "./peers.js";
 
 export type ImplName = "ours" | "libxmtp-1.5.4" | "libxmtp-1.9.1";
+export type Network = "v3" | "d14n";
 
 /** An opaque conversation of one implementation. */
 export type Conv = { readonly id: string; readonly raw: unknown };
@@ -42,12 +43,13 @@ export interface Impl {
   create(wallet?: Wallet): Promise<Handle>;
 }
 
-export function ours(url: string, dir: TempDir): Impl {
+/** `network` "d14n": `url` is the node's d14n listener. */
+export function ours(url: string, dir: TempDir, network: Network = "v3"): Impl {
   return {
     name: "ours",
     async create(wallet) {
       const dbPath = dir.unique("ours.sqlite");
-      const p = await createOurs(url, dbPath, wallet);
+      const p = await createOurs(url, dbPath, wallet, network);
       const c = p.client;
       const wrap = (g: Group): Conv => ({ id: g.id, raw: g });
       const g = (conv: Conv) => conv.raw as Group;
@@ -139,12 +141,17 @@ export function libxmtp154(url: string, dir: TempDir): Impl {
   };
 }
 
-export function libxmtp191(url: string, dir: TempDir): Impl {
+/** `network` "d14n": `url` is the node's d14n listener, given to libxmtp as its gatewayHost. */
+export function libxmtp191(url: string, dir: TempDir, network: Network = "v3"): Impl {
   return {
     name: "libxmtp-1.9.1",
     async create(wallet) {
       const dbPath = dir.unique("191.db3");
-      const p = await createLibxmtp191(url, dbPath, { wallet, appVersion: "bench-1.9.1" });
+      const p = await createLibxmtp191(url, dbPath, {
+        wallet,
+        appVersion: "bench-1.9.1",
+        ...(network === "d14n" ? { gatewayHost: url } : {}),
+      });
       const c = p.client;
       type G = NonNullable<Awaited<ReturnType<typeof c.conversations.getConversationById>>>;
       const wrap = (x: G): Conv => ({ id: x.id, raw: x });

@@ -138,6 +138,29 @@ async function main() {
       }
     }
 
+    if (want("d14n")) {
+      // The main rows again on the decentralized network: the same node's d14n listener, our
+      // client over @x/api-d14n and libxmtp 1.9.1 created with gatewayHost. (Inboxes registered
+      // on v3 are unknown there, so the group members are registered again on d14n.)
+      const d14n = [ours(node.d14nUrl, dir, "d14n"), libxmtp191(node.d14nUrl, dir, "d14n")];
+      const d14nCtx = (impl: Impl, pool: string[] = []): Ctx => ({
+        ...ctxFor(impl, pool),
+        record: (s) => rows.push({ ...s, scenario: `${s.scenario} (d14n)`, impl: impl.name }),
+      });
+      const size = quick ? 10 : 100;
+      log(`d14n: registering ${size} member inboxes`);
+      const pool: string[] = [];
+      for (let i = 0; i < size; i++) pool.push((await d14n[0]!.create()).inboxId);
+      for (const impl of d14n) {
+        log(`d14n: ${impl.name}`);
+        await register(d14nCtx(impl), reps(7, 2));
+        await createGroups(d14nCtx(impl, pool), await impl.create(), size, reps(3, 1));
+        await sendAndSync(d14nCtx(impl), quick ? 100 : 1000, reps(3, 1));
+        await syncAll(d14nCtx(impl), quick ? 10 : 100, reps(5, 2));
+        await streamLatency(d14nCtx(impl), reps(40, 5));
+      }
+    }
+
     if (want("process")) {
       log("process: bundling our client with rolldown");
       const bundle = await bundleOurClient(path.resolve(HERE, "../.bundle"));

@@ -10,6 +10,7 @@ let counts: Counts = { calls: 0, bytes: 0, byMethod: {} };
 const node = await startNode({
   port: 0,
   webPort: null,
+  d14nPort: 0,
   db: ":memory:",
   onCall: (method, bytes) => {
     counts.calls++;
@@ -27,4 +28,4 @@ process.on("message", async (m: string) => {
     process.exit(0);
   }
 });
-send({ url: node.url });
+send({ url: node.url, d14nUrl: node.d14nUrl });

@@ -5,14 +5,25 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type RunningNode, startNode } from "@x/node";
-import type * as libxmtp from "@xmtp/node-bindings";
-import { LibxmtpMember, type Member, OurMember } from "./members.js";
+import {
+  Libxmtp191Member,
+  type LibxmtpLike,
+  LibxmtpMember,
+  type Member,
+  type Network,
+  OurMember,
+} from "./members.js";
 
 export interface DemoOptions {
   /** Where each transcript line goes. */
   print(line: string): void;
   /** Progress notes (e.g. to stderr); default: none. */
   progress?(line: string): void;
+  /**
+   * "d14n": everyone talks to the node's d14n listener (our clients through @x/api-d14n, the
+   * libxmtp member is 1.9.1 in d14n mode). Default "v3" (libxmtp 1.5.4).
+   */
+  network?: Network;
 }
 
 export interface DemoResult {
@@ -38,37 +49,45 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   let closeStream: (() => void) | undefined;
   try {
     progress("starting a local XMTP node…");
-    node = await startNode({ port: 0, webPort: null, db: path.join(dir, "node.sqlite") });
-    const url = node.url;
+    const network = options.network ?? "v3";
+    node = await startNode({
+      port: 0,
+      webPort: null,
+      d14nPort: network === "d14n" ? 0 : null,
+      db: path.join(dir, "node.sqlite"),
+    });
+    const url = network === "d14n" ? node.d14nUrl! : node.url;
     progress("registering four clients…");
-    const alice = await OurMember.create("alice", url, dir);
-    const bob = await OurMember.create("bob", url, dir);
-    const carol = await OurMember.create("carol", url, dir);
-    const dave = await LibxmtpMember.create("dave", url, dir);
+    const alice = await OurMember.create("alice", url, dir, network);
+    const bob = await OurMember.create("bob", url, dir, network);
+    const carol = await OurMember.create("carol", url, dir, network);
+    const dave: LibxmtpLike =
+      network === "d14n"
+        ? await Libxmtp191Member.create("dave", url, dir)
+        : await LibxmtpMember.create("dave", url, dir);
     members.push(alice, bob, carol, dave);
     const nameOf = (inboxId: string) => members.find((m) => m.inboxId === inboxId)?.name ?? "?";
 
-    print("XMTP demo: 3 clients of ours (@x/mls) and 1 real libxmtp 1.5.4 client, through @x/node");
+    print(
+      `XMTP demo: 3 clients of ours (@x/mls) and 1 real ${dave.implementation} client, through @x/node${network === "d14n" ? " on d14n" : ""}`,
+    );
     print("");
-    print(`  node   ${url}  (SQLite ${path.join(dir, "node.sqlite")})`);
+    print(
+      `  node   ${url}  (${network === "d14n" ? "d14n gateway + node, " : ""}SQLite ${path.join(dir, "node.sqlite")})`,
+    );
     for (const m of members) {
       print(`  ${m.name.padEnd(6)} ${m.implementation.padEnd(14)} ${m.address}`);
     }
 
     // dave (libxmtp) listens to everything, live, from before the group exists.
     const streamed: { conversationId: string; sender: string; text: string }[] = [];
-    const closer = dave.peer.client.conversations().streamAllMessages(
-      (err, message?: libxmtp.Message) => {
-        if (err || message === undefined || message.content.type?.typeId !== "text") return;
-        streamed.push({
-          conversationId: message.convoId,
-          sender: nameOf(message.senderInboxId),
-          text: new TextDecoder().decode(message.content.content),
-        });
-      },
-      () => {},
+    const endDaveStream = await dave.streamTexts((m) =>
+      streamed.push({
+        conversationId: m.conversationId,
+        sender: nameOf(m.senderInboxId),
+        text: m.text,
+      }),
     );
-    await closer.waitForReady();
     // bob (ours) too: every conversation, live, with @x/mls's streamAllMessages.
     const bobStreamed: { conversationId: string; sender: string; text: string }[] = [];
     const bobStream = await bob.client.conversations.streamAllMessages({
@@ -82,7 +101,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       },
     });
     closeStream = () => {
-      closer.end();
+      endDaveStream();
       void bobStream.end();
     };
 
@@ -95,15 +114,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     print(`Group "${GROUP_NAME}" ${group.id}: alice created it with bob, carol and dave`);
     const groupScript: Said[] = [
       { from: alice, text: "Welcome, everyone: this group is end-to-end encrypted with MLS." },
-      { from: dave, text: "Hello from libxmtp 1.5.4, the Rust client behind the official SDKs!" },
+      {
+        from: dave,
+        text: `Hello from ${dave.implementation}, the Rust client behind the official SDKs!`,
+      },
       { from: bob, text: "Hi dave, bob here, on the TypeScript client." },
       { from: carol, text: "carol too. Lunch at noon?" },
     ];
     await converse(group.id, groupScript, members, print, failures);
 
     // The DM: the libxmtp client opens it.
-    const daveDm = await dave.peer.client.conversations().createDmByInboxId(alice.inboxId);
-    const dmId = daveDm.id();
+    const dmId = await dave.openDm(alice.inboxId);
     print("");
     print(`DM ${dmId}: dave (libxmtp) opened it with alice`);
     const dmScript: Said[] = [

@@ -1,26 +1,35 @@
 // Our client (@x/mls) and real libxmtp clients in the same groups and DMs, through @x/node: the
 // same scenarios (proofs 1-5 of issue 6) against libxmtp 1.5.4 (@xmtp/node-bindings 1.5.4) and
-// libxmtp 1.9.1 (@xmtp/node-sdk 5.5.0), through the peer adapter in test-utils/peers.ts.
+// libxmtp 1.9.1 (@xmtp/node-sdk 5.5.0), through the peer adapter in test-utils/peers.ts; and
+// once more on the decentralized network: our client over @x/api-d14n, libxmtp 1.9.1 created in
+// d14n mode (gatewayHost), both through @x/node's d14n listener.
 import { ethereumIdentifier } from "@x/id";
 import { type RunningNode, startNode } from "@x/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TempDir } from "./test-utils/libxmtp.js";
 import { type OurPeer, ourPeer, ourTexts } from "./test-utils/our-client.js";
-import { type LibxmtpPeer, libxmtp154, libxmtp191 } from "./test-utils/peers.js";
+import { type LibxmtpPeer, libxmtp154, libxmtp191, libxmtp191d14n } from "./test-utils/peers.js";
 
-describe.each([libxmtp154, libxmtp191])(
-  "our client with libxmtp $version through @x/node",
+describe.each([libxmtp154, libxmtp191, libxmtp191d14n])(
+  "our client with libxmtp $version on $network through @x/node",
   (lib) => {
     const v = lib.version;
     const dir = new TempDir();
     let node: RunningNode;
     let ours: OurPeer;
     let alice: LibxmtpPeer;
-    const peer = () => lib.create(node.url, dir);
+    let url: string;
+    const peer = () => lib.create(url, dir);
 
     beforeAll(async () => {
-      node = await startNode({ port: 0, webPort: null, db: dir.file("node.sqlite") });
-      ours = await ourPeer(node.url, dir);
+      node = await startNode({
+        port: 0,
+        webPort: null,
+        d14nPort: lib.network === "d14n" ? 0 : null,
+        db: dir.file("node.sqlite"),
+      });
+      url = lib.network === "d14n" ? node.d14nUrl! : node.url;
+      ours = await ourPeer(url, dir, undefined, undefined, lib.network);
       alice = await peer();
     });
     afterAll(async () => {
@@ -96,7 +105,7 @@ describe.each([libxmtp154, libxmtp191])(
     });
 
     it(`keeps two of ours and two ${v} clients in one epoch while each changes membership (proof 4)`, async () => {
-      const ours2 = await ourPeer(node.url, dir);
+      const ours2 = await ourPeer(url, dir, undefined, undefined, lib.network);
       const a = await peer();
       const b = await peer();
       try {
@@ -149,7 +158,7 @@ describe.each([libxmtp154, libxmtp191])(
     });
 
     it(`delivers to both installations of one inbox of ours; ${v} sees both (proof 5)`, async () => {
-      const second = await ourPeer(node.url, dir, ours.wallet);
+      const second = await ourPeer(url, dir, ours.wallet, undefined, lib.network);
       try {
         expect(second.client.inboxId).toBe(ours.client.inboxId);
         expect(second.client.installationId).not.toBe(ours.client.installationId);

@@ -54,6 +54,11 @@ export interface LibxmtpOptions {
   dbKey?: Uint8Array;
   /** Sent as the app version on every call. */
   appVersion: string;
+  /**
+   * libxmtp 1.9.1 only: the d14n gateway (e.g. @x/node's d14n URL). The client then talks to
+   * the decentralized network only and never contacts `url`.
+   */
+  gatewayHost?: string;
 }
 
 export interface Libxmtp154 {
@@ -139,6 +144,7 @@ export async function createLibxmtp191(
       dbEncryptionKey: dbKey,
       disableDeviceSync: true,
       appVersion: options.appVersion,
+      ...(options.gatewayHost === undefined ? {} : { gatewayHost: options.gatewayHost }),
     },
   );
   return { client, wallet, dbPath, dbKey };

@@ -20,7 +20,7 @@ import {
 } from "@x/proto/mls/api/v1";
 import type { XmtpApiClient } from "../client.js";
 
-type Method = keyof XmtpApiClient;
+type Method = Exclude<keyof XmtpApiClient, "originatorAware">;
 type RequestOf<M extends Method> = Parameters<XmtpApiClient[M]>[0];
 export type Call = { method: Method; request: unknown };
 

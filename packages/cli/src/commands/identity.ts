@@ -6,7 +6,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { parseCommandArgs } from "../args.js";
 import { type Context, profileOf, withSession } from "../context.js";
 import { explainNetworkError, usageError } from "../errors.js";
-import { apiFor, resolveUrl } from "../network.js";
+import { apiFor, resolveNetwork, resolveUrl } from "../network.js";
 import { type ProfileInfo, parseWalletKey } from "../profile.js";
 
 export async function initCommand(ctx: Context, rest: string[]): Promise<number> {
@@ -15,19 +15,21 @@ export async function initCommand(ctx: Context, rest: string[]): Promise<number>
   const profile = profileOf(ctx);
   const walletKey = options.key !== undefined ? parseWalletKey(options.key) : generatePrivateKey();
   const account = privateKeyToAccount(walletKey);
-  const url = resolveUrl(ctx.global);
+  const network = resolveNetwork(ctx.global, ctx.env);
+  const url = resolveUrl(ctx.global, undefined, network);
   const { dbKey } = profile.create(walletKey);
   let db: XmtpDatabase | undefined;
   try {
     ctx.out.progress(`registering ${account.address} on ${url}…`);
     db = await openSqlite({ path: profile.dbPath, encryptionKey: dbKey });
-    const client = await Client.create(account, { api: apiFor(url), db });
+    const client = await Client.create(account, { api: apiFor(url, network), db });
     const info: ProfileInfo = {
       name: profile.name,
       address: account.address,
       inboxId: client.inboxId,
       installationId: client.installationId,
       url,
+      network,
       createdAt: new Date().toISOString(),
     };
     profile.saveInfo(info);

@@ -44,9 +44,14 @@ export async function nodeCommand(ctx: Context, rest: string[]): Promise<number>
     throw e;
   }
   out.item(
-    { url: node.url, webUrl: node.webUrl ?? null, db: options.db },
+    { url: node.url, webUrl: node.webUrl ?? null, d14nUrl: node.d14nUrl ?? null, db: options.db },
     [
       `x node: listening on ${node.url} (gRPC)${node.webUrl ? ` and ${node.webUrl} (gRPC-web)` : ""}`,
+      ...(node.d14nUrl
+        ? [
+            `d14n: gateway and node on ${node.d14nUrl} (use x --d14n; v3 and d14n clients do not see each other's messages)`,
+          ]
+        : []),
       `database: ${options.db}`,
       "Ctrl-C to stop.",
     ].join("\n"),

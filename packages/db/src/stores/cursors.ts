@@ -68,6 +68,32 @@ export class KyselyCursorStore implements CursorStore {
     return new Map(rows.map((r) => [toNum(r.originator_id), toBigInt(r.sequence_id)]));
   }
 
+  async getAllMany(
+    entityIds: readonly Uint8Array[],
+    kind: CursorKind,
+  ): Promise<Map<number, bigint>[]> {
+    if (!Array.isArray(entityIds)) throw new DbInputError("entityIds must be an array");
+    for (const id of entityIds) checkKey(id, kind, 0);
+    const found = new Map<string, Map<number, bigint>>();
+    for (let i = 0; i < entityIds.length; i += MANY_CHUNK) {
+      const rows = await q(() =>
+        this.ctx.db
+          .selectFrom("refresh_state")
+          .select(["entity_id", "originator_id", "sequence_id"])
+          .where("entity_id", "in", entityIds.slice(i, i + MANY_CHUNK))
+          .where("entity_kind", "=", kind)
+          .execute(),
+      );
+      for (const r of rows) {
+        const key = hex(r.entity_id);
+        const entry = found.get(key) ?? new Map<number, bigint>();
+        found.set(key, entry);
+        entry.set(toNum(r.originator_id), toBigInt(r.sequence_id));
+      }
+    }
+    return entityIds.map((id) => new Map(found.get(hex(id)) ?? []));
+  }
+
   async set(
     entityId: Uint8Array,
     kind: CursorKind,

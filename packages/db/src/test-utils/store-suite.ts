@@ -532,6 +532,18 @@ export function storeSuite(name: string, open: () => Promise<XmtpDatabase>) {
           INT64_MAX,
         ]);
         expect(await db.cursors.getMany([], CursorKind.ApplicationMessage, 0)).toEqual([]);
+        // getAllMany: every originator per entity, in the order asked, empty for unknown ones.
+        expect(
+          await db.cursors.getAllMany([unknown, other, gid], CursorKind.ApplicationMessage),
+        ).toEqual([
+          new Map(),
+          new Map([[0, 7n]]),
+          new Map([
+            [0, 10n],
+            [100, INT64_MAX],
+          ]),
+        ]);
+        expect(await db.cursors.getAllMany([gid], CursorKind.Welcome)).toEqual([new Map()]);
         const many = Array.from({ length: 1200 }, (_, i) => bytes(0x49, i));
         const got = await db.cursors.getMany([...many, gid], CursorKind.ApplicationMessage, 0);
         expect(got.length).toBe(1201);

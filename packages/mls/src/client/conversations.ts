@@ -1,4 +1,5 @@
 // client.conversations: create groups and DMs, join from welcomes, list and find conversations.
+import { originatorOf, type VectorCursor } from "@x/api";
 import { fromHex, toHex } from "@x/crypto";
 import {
   CursorKind,
@@ -33,6 +34,7 @@ import {
 import type { DecodedMessage } from "./content.js";
 import type { ClientContext } from "./context.js";
 import { nowNs } from "./context.js";
+import { groupCursor, isSeen, welcomeCursor } from "./cursors.js";
 import { ClientError, errorText } from "./errors.js";
 import { type Conversation, Dm, Group } from "./group.js";
 import { decodeSecrets, deleteExpiredKeyPackages, rotateKeyPackage } from "./key-packages.js";
@@ -90,7 +92,7 @@ export interface CreateGroupOptions extends Omit<EngineCreateGroupOptions, "perm
 }
 
 export class Conversations {
-  readonly #listeners = new Set<(c: Conversation, startCursor: bigint) => void>();
+  readonly #listeners = new Set<(c: Conversation, startCursor: VectorCursor) => void>();
 
   constructor(
     private readonly ctx: ClientContext,
@@ -98,8 +100,10 @@ export class Conversations {
   ) {}
 
   /** Tells the streams about a conversation created or joined (with where its messages start). */
+  /** `startCursor`: the commit that created or added us (originator 0; 0 = from the start). */
   private notify(c: Conversation, startCursor: bigint): void {
-    for (const listener of this.#listeners) listener(c, startCursor);
+    const cursor: VectorCursor = new Map(startCursor > 0n ? [[0, startCursor]] : []);
+    for (const listener of this.#listeners) listener(c, cursor);
   }
 
   private wrap(stored: StoredGroup): Conversation {
@@ -297,11 +301,13 @@ export class Conversations {
 
   private async syncWelcomes(): Promise<Conversation[]> {
     const key = this.ctx.identity.installationKey.publicKey;
-    const cursor = await this.ctx.db.cursors.get(key, CursorKind.Welcome, 0);
-    const welcomes = await this.ctx.api.queryWelcomeMessages(key, { cursor });
+    const lastSeen = await welcomeCursor(this.ctx.db, key);
+    const welcomes = await this.ctx.api.queryWelcomeMessages(key, { lastSeen });
     const joined: Conversation[] = [];
     for (const w of welcomes) {
       const id = w.version.value?.id ?? 0n;
+      const originator = originatorOf(w);
+      if (isSeen(lastSeen, originator, id)) continue;
       try {
         const c = await this.processWelcome(w);
         if (c !== undefined) {
@@ -310,7 +316,7 @@ export class Conversations {
         }
       } catch (e) {
         this.ctx.onSkipped(e, { cursor: id });
-        await this.ctx.db.cursors.advance(key, CursorKind.Welcome, 0, id);
+        await this.ctx.db.cursors.advance(key, CursorKind.Welcome, originator, id);
       }
     }
     if (welcomes.length > 0) await this.rotateAfterWelcome();
@@ -344,7 +350,7 @@ export class Conversations {
       return Promise.all(
         list.map(async (g) => ({
           c: this.wrap(g),
-          cursor: await this.ctx.db.cursors.get(g.id, CursorKind.ApplicationMessage, 0),
+          cursor: await groupCursor(this.ctx.db, g.id),
         })),
       );
     },
@@ -380,14 +386,15 @@ export class Conversations {
     return this.ctx.lock.run("welcomes", async () => {
       const key = this.ctx.identity.installationKey.publicKey;
       const id = w.version.value?.id ?? 0n;
-      if (id <= (await this.ctx.db.cursors.get(key, CursorKind.Welcome, 0))) return undefined;
+      const originator = originatorOf(w);
+      if (isSeen(await welcomeCursor(this.ctx.db, key), originator, id)) return undefined;
       let c: Conversation | undefined;
       try {
         c = await this.processWelcome(w);
       } catch (e) {
         if (isTransient(e)) throw e;
         this.ctx.onSkipped(e, { cursor: id });
-        await this.ctx.db.cursors.advance(key, CursorKind.Welcome, 0, id);
+        await this.ctx.db.cursors.advance(key, CursorKind.Welcome, originator, id);
         return undefined;
       }
       if (c !== undefined) this.notify(c, c.welcomeCursor);
@@ -418,6 +425,7 @@ export class Conversations {
       );
     }
     const v1 = w.version.value;
+    const originator = originatorOf(w);
     const secrets = await this.ctx.db.mls.findKeyPackageByPublicKey(v1.hpkePublicKey);
     if (secrets === undefined) {
       throw new WelcomeError(
@@ -443,7 +451,7 @@ export class Conversations {
     const existing = await this.ctx.db.groups.get(groupId);
     const installationKey = this.ctx.identity.installationKey.publicKey;
     if (existing !== undefined) {
-      await this.ctx.db.cursors.advance(installationKey, CursorKind.Welcome, 0, v1.id);
+      await this.ctx.db.cursors.advance(installationKey, CursorKind.Welcome, originator, v1.id);
       return undefined;
     }
     const dm = ext.metadata.conversationType === ConversationType.DM;
@@ -456,7 +464,7 @@ export class Conversations {
       ext.metadata.conversationType !== ConversationType.DM
     ) {
       // Sync and oneshot groups are not conversations (device sync is not supported yet).
-      await this.ctx.db.cursors.advance(installationKey, CursorKind.Welcome, 0, v1.id);
+      await this.ctx.db.cursors.advance(installationKey, CursorKind.Welcome, originator, v1.id);
       return undefined;
     }
     const stored = storedGroup({
@@ -470,9 +478,10 @@ export class Conversations {
     await this.ctx.db.transaction(async (tx) => {
       await tx.groups.insert(stored);
       await tx.mls.putGroupState(groupId, state.groupContext.epoch, serializeGroupState(state));
-      // Messages up to the commit that added us belong to epochs we cannot read.
+      // Messages up to the commit that added us belong to epochs we cannot read. The cursor is
+      // the commit's sequence id; commits are sequenced under originator 0 on d14n too.
       await tx.cursors.set(groupId, CursorKind.ApplicationMessage, 0, messageCursor);
-      await tx.cursors.advance(installationKey, CursorKind.Welcome, 0, v1.id);
+      await tx.cursors.advance(installationKey, CursorKind.Welcome, originator, v1.id);
     });
     return dm ? new Dm(this.ctx, stored) : new Group(this.ctx, stored);
   }
@@ -576,18 +585,17 @@ export class Conversations {
     } catch {
       return all;
     }
-    const cursors = await this.ctx.db.cursors.getMany(
+    const cursors = await this.ctx.db.cursors.getAllMany(
       all.map((g) => g.id),
       CursorKind.ApplicationMessage,
-      0,
     );
     const pending = new Set(
       (await this.ctx.db.intents.groupsWithIntents(UNFINISHED_INTENTS)).map(toHex),
     );
     return all.filter((g, i) => {
       const m = newest[i];
-      const newestId = m?.version.case === "v1" ? m.version.value.id : undefined;
-      return pending.has(toHex(g.id)) || (newestId !== undefined && newestId > cursors[i]!);
+      if (pending.has(toHex(g.id))) return true;
+      return m?.version.case === "v1" && !isSeen(cursors[i]!, originatorOf(m), m.version.value.id);
     });
   }
 }

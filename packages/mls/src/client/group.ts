@@ -5,6 +5,8 @@
 // commit won that epoch, the intent is rebuilt on the new state and published again (3 attempts).
 // Incoming messages are stored with their group state and cursor in one transaction (a run of
 // application messages shares one; a commit or our own payload has its own).
+
+import { originatorOf, type VectorCursor } from "@x/api";
 import {
   type ContentCodec,
   type ContentTypeId,
@@ -17,6 +19,7 @@ import {
 import { fromHex, sha256, toHex } from "@x/crypto";
 import {
   type ContentType,
+  type Cursor,
   CursorKind,
   ConversationType as DbConversationType,
   DeliveryStatus,
@@ -73,6 +76,7 @@ import {
 } from "./consent.js";
 import { contentTypeNumber, type DecodedMessage, toDecodedMessage } from "./content.js";
 import { type ClientContext, hmacRootKey, nowNs } from "./context.js";
+import { commitDependency, groupCursor } from "./cursors.js";
 import {
   deletionApplies,
   isDeletable,
@@ -109,7 +113,8 @@ interface PendingRun {
   /** The state after the run's last readable message (undefined: none was readable). */
   state: ClientState | undefined;
   rows: StoredMessage[];
-  lastId: bigint;
+  /** The last sequence id of the run under each originator. */
+  last: Map<number, bigint>;
   count: number;
 }
 
@@ -551,9 +556,9 @@ export class Group {
   }
 
   protected async receive(): Promise<number> {
-    const cursor = await this.ctx.db.cursors.get(this.groupId, CursorKind.ApplicationMessage, 0);
-    const messages = await this.ctx.syncApi.queryGroupMessages(this.groupId, { cursor });
-    await this.processMessages(messages, cursor);
+    const lastSeen = await groupCursor(this.ctx.db, this.groupId);
+    const messages = await this.ctx.syncApi.queryGroupMessages(this.groupId, { lastSeen });
+    await this.processMessages(messages, lastSeen);
     const fresh = await this.ctx.db.groups.get(this.groupId);
     if (fresh !== undefined) this.stored = fresh;
     return messages.length;
@@ -567,12 +572,11 @@ export class Group {
    */
   private async processMessages(
     messages: readonly GroupMessage[],
-    storedCursor?: bigint,
+    storedCursor?: VectorCursor,
   ): Promise<void> {
     if (messages.length === 0) return;
-    let cursor =
-      storedCursor ??
-      (await this.ctx.db.cursors.get(this.groupId, CursorKind.ApplicationMessage, 0));
+    // One cursor per originator (v3 nodes: originator 0 only; d14n: commits under 0).
+    const cursor = new Map(storedCursor ?? (await groupCursor(this.ctx.db, this.groupId)));
     let run: PendingRun | undefined;
     const flush = async () => {
       if (run === undefined) return;
@@ -593,7 +597,9 @@ export class Group {
             if (target !== undefined) deleted.push(target);
           }
         }
-        await tx.cursors.advance(this.groupId, CursorKind.ApplicationMessage, 0, done.lastId);
+        for (const [originator, id] of done.last) {
+          await tx.cursors.advance(this.groupId, CursorKind.ApplicationMessage, originator, id);
+        }
       });
       if (leaves > 0) await this.afterLeaveRequest();
       for (const id of deleted) this.notifyDeleted(id);
@@ -601,12 +607,13 @@ export class Group {
     for (const message of messages) {
       if (message.version.case !== "v1") continue;
       const m = message.version.value;
-      if (m.id <= cursor) continue;
-      cursor = m.id;
+      const originator = originatorOf(message);
+      if (m.id <= (cursor.get(originator) ?? 0n)) continue;
+      cursor.set(originator, m.id);
       const own = await this.ctx.db.intents.findByPayloadHash(sha256(m.data));
       if (own !== undefined && toHex(own.groupId) === this.id) {
         await flush();
-        await this.processOwn(own, m.id, m.createdNs);
+        await this.processOwn(own, { originatorId: originator, sequenceId: m.id }, m.createdNs);
         continue;
       }
       const state = run?.state ?? (await this.state());
@@ -618,19 +625,19 @@ export class Group {
         this.ctx.onSkipped(e, { groupId: this.groupId, cursor: m.id });
       }
       if (processed === undefined || processed.kind !== "commit") {
-        run ??= { state: undefined, rows: [], lastId: m.id, count: 0 };
-        run.lastId = m.id;
+        run ??= { state: undefined, rows: [], last: new Map(), count: 0 };
+        run.last.set(originator, m.id);
         run.count++;
         if (processed !== undefined) run.state = processed.newState;
         if (processed?.kind === "application") {
-          const row = this.receivedRow(processed, m, this.expiryAt(state));
+          const row = this.receivedRow(processed, m, originator, this.expiryAt(state));
           if (row !== undefined) run.rows.push(row);
         }
         if (run.count >= BATCH_MESSAGES) await flush();
         continue;
       }
       await flush();
-      await this.processCommit(processed, m);
+      await this.processCommit(processed, m, originator);
     }
     await flush();
   }
@@ -639,6 +646,7 @@ export class Group {
   private receivedRow(
     processed: Extract<Awaited<ReturnType<typeof processGroupMessage>>, { kind: "application" }>,
     m: GroupMessageV1,
+    originatorId: number,
     expireAtNs: bigint | null,
   ): StoredMessage | undefined {
     const env = processed.envelope;
@@ -661,7 +669,7 @@ export class Group {
       versionMajor: type?.versionMajor ?? 0,
       versionMinor: type?.versionMinor ?? 0,
       referenceId: null,
-      originatorId: 0,
+      originatorId,
       sequenceId: m.id,
       insertedAtNs: nowNs(),
       expireAtNs,
@@ -674,9 +682,10 @@ export class Group {
   private async processCommit(
     processed: Extract<Awaited<ReturnType<typeof processGroupMessage>>, { kind: "commit" }>,
     m: GroupMessageV1,
+    originatorId: number,
   ): Promise<void> {
     const advance = (tx: TransactionScope) =>
-      tx.cursors.advance(this.groupId, CursorKind.ApplicationMessage, 0, m.id);
+      tx.cursors.advance(this.groupId, CursorKind.ApplicationMessage, originatorId, m.id);
     let checked: Awaited<ReturnType<typeof validateCommit>>;
     try {
       checked = await validateCommit(this.ctx.identities, processed);
@@ -694,7 +703,7 @@ export class Group {
         checked.committerInboxId,
         checked.before,
         checked.after,
-        m,
+        { id: m.id, createdNs: m.createdNs, originatorId },
         processed.diff.committer?.installationId,
       );
       await advance(tx);
@@ -702,10 +711,10 @@ export class Group {
   }
 
   /** Our own payload came back: merge the staged commit (or notice it lost), or mark the message sent. */
-  private async processOwn(intent: StoredIntent, id: bigint, createdNs: bigint): Promise<void> {
-    const cursor = { originatorId: 0, sequenceId: id };
+  private async processOwn(intent: StoredIntent, cursor: Cursor, createdNs: bigint): Promise<void> {
+    const id = cursor.sequenceId;
     const advance = (tx: TransactionScope) =>
-      tx.cursors.advance(this.groupId, CursorKind.ApplicationMessage, 0, id);
+      tx.cursors.advance(this.groupId, CursorKind.ApplicationMessage, cursor.originatorId, id);
     if (intent.kind === IntentKind.SendMessage) {
       // Our message disappears counting from its confirmation (libxmtp: on the sender's clock).
       const state = await this.state();
@@ -763,7 +772,7 @@ export class Group {
         this.ctx.identity.inboxId,
         before,
         after,
-        { id, createdNs },
+        { id, createdNs, originatorId: cursor.originatorId },
         this.ctx.identity.installationKey.publicKey,
       );
       await tx.intents.setCommitted(intent.id, cursor);
@@ -781,7 +790,7 @@ export class Group {
     committerInboxId: string,
     before: XmtpGroupExtensions,
     after: XmtpGroupExtensions,
-    m: { id: bigint; createdNs: bigint },
+    m: { id: bigint; createdNs: bigint; originatorId: number },
     installationId: Uint8Array | undefined,
   ): Promise<void> {
     const pending = await tx.pendingRemoves.list(this.groupId);
@@ -806,7 +815,7 @@ export class Group {
       versionMajor: 1,
       versionMinor: 0,
       referenceId: null,
-      originatorId: 0,
+      originatorId: m.originatorId,
       sequenceId: m.id,
       insertedAtNs: nowNs(),
       expireAtNs: null,
@@ -816,6 +825,18 @@ export class Group {
   }
 
   // ---- sending ----
+
+  /**
+   * Publishes one MLS message. On d14n it names the last commit we processed (`depends_on`,
+   * as libxmtp does), so readers order it after that commit.
+   */
+  private async publish(data: Uint8Array, shouldPush: boolean): Promise<void> {
+    const input = await this.groupMessageInput(data, shouldPush);
+    const dependsOn = this.ctx.api.client.originatorAware
+      ? await commitDependency(this.ctx.db, this.groupId)
+      : undefined;
+    await this.ctx.api.sendGroupMessages([input], dependsOn === undefined ? {} : { dependsOn });
+  }
 
   private async groupMessageInput(data: Uint8Array, shouldPush: boolean) {
     const key = deriveHmacKey(await hmacRootKey(this.ctx.db), this.groupId, hmacEpoch());
@@ -884,7 +905,7 @@ export class Group {
           publishedInEpoch: out.epoch,
         });
       });
-      await this.ctx.api.sendGroupMessages([await this.groupMessageInput(out.message, shouldPush)]);
+      await this.publish(out.message, shouldPush);
       await this.receive();
       return toHex(out.messageId);
     });
@@ -928,9 +949,7 @@ export class Group {
         publishedInEpoch: out.epoch,
       });
     });
-    await this.ctx.api.sendGroupMessages([
-      await this.groupMessageInput(out.message, stored.shouldPush),
-    ]);
+    await this.publish(out.message, stored.shouldPush);
   }
 
   // ---- commits ----
@@ -1096,7 +1115,7 @@ export class Group {
       });
       stateCacheOf(this.ctx.db).remember(stagedKey(this.id), stagedBytes, staged.newState);
       try {
-        await this.ctx.api.sendGroupMessages([await this.groupMessageInput(staged.commit, false)]);
+        await this.publish(staged.commit, false);
       } catch (e) {
         lastError = e;
         await this.ctx.db.intents.setToPublish(intent.id);

@@ -35,7 +35,7 @@ export const isLeaveRequest = (m: Pick<StoredMessage, "contentType">) =>
  */
 export async function recordLeaveRequest(
   tx: TransactionScope,
-  message: Pick<StoredMessage, "id" | "groupId" | "senderInboxId" | "sequenceId">,
+  message: Pick<StoredMessage, "id" | "groupId" | "senderInboxId" | "originatorId" | "sequenceId">,
   state: ClientState,
   me: string,
   nowNs: bigint,
@@ -50,7 +50,7 @@ export async function recordLeaveRequest(
       nextAttemptAtNs: nowNs,
       expiresAtNs: nowNs + 3n * DAY_NS,
       maxAttempts: 20,
-      originatingMessage: { originatorId: 0, sequenceId: message.sequenceId },
+      originatingMessage: { originatorId: message.originatorId, sequenceId: message.sequenceId },
     }),
   );
   if (message.senderInboxId === me) {

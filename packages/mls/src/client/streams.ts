@@ -4,12 +4,14 @@
 // transaction per message), then yields what that stored. Each stream keeps its own cursor per
 // group (the last envelope it dealt with): when it reconnects it resumes from there, so a message
 // a concurrent sync() already processed is still yielded, and none is yielded twice.
+import { originatorOf, type VectorCursor } from "@x/api";
 import { toHex } from "@x/crypto";
-import { type ClientDatabase, CursorKind, type StoredMessage } from "@x/db";
+import type { ClientDatabase, StoredMessage } from "@x/db";
 import type { GroupMessage, WelcomeMessage } from "@x/proto/mls/api/v1";
 import { type ConsentStateName, conversationConsent } from "./consent.js";
 import { type DecodedMessage, toDecodedMessage } from "./content.js";
 import type { ClientContext } from "./context.js";
+import { groupCursor, isSeen, welcomeCursor } from "./cursors.js";
 import type { Conversation } from "./group.js";
 import { reconnecting, type Stream, type StreamOptions } from "./stream.js";
 
@@ -32,17 +34,18 @@ export interface ConversationHooks {
    * Calls `listener` with every conversation created or joined from now on, with the cursor its
    * messages start after. Returns the function that stops it.
    */
-  onConversation(listener: (c: Conversation, startCursor: bigint) => void): () => void;
+  onConversation(listener: (c: Conversation, startCursor: VectorCursor) => void): () => void;
   /** Processes one streamed welcome as sync does (joined conversations reach the listeners). */
   processStreamedWelcome(w: WelcomeMessage): Promise<unknown>;
   /** The conversations that exist now, with their stored cursors. */
-  current(type: "group" | "dm" | undefined): Promise<{ c: Conversation; cursor: bigint }[]>;
+  current(type: "group" | "dm" | undefined): Promise<{ c: Conversation; cursor: VectorCursor }[]>;
 }
 
 /** The stored message (or transcript entry) an envelope became, if any. */
 async function storedFor(
   db: ClientDatabase,
   groupId: Uint8Array,
+  originatorId: number,
   id: bigint,
   createdNs: bigint,
 ): Promise<StoredMessage | undefined> {
@@ -50,15 +53,15 @@ async function storedFor(
     sentAfterNs: createdNs > 0n ? createdNs - 1n : 0n,
     sentBeforeNs: createdNs + 1n,
   });
-  return rows.find((r) => r.sequenceId === id);
+  return rows.find((r) => r.sequenceId === id && r.originatorId === originatorId);
 }
 
 function welcomeConnector(ctx: ClientContext, hooks: ConversationHooks) {
   return async (signal: AbortSignal, progress: () => void) => {
     const key = ctx.identity.installationKey.publicKey;
-    const cursor = await ctx.db.cursors.get(key, CursorKind.Welcome, 0);
+    const lastSeen = await welcomeCursor(ctx.db, key);
     // Accepted by the node counts as working, even before a welcome comes (they are rare).
-    const welcomes = ctx.api.subscribeWelcomeMessages([{ installationKey: key, cursor }], {
+    const welcomes = ctx.api.subscribeWelcomeMessages([{ installationKey: key, lastSeen }], {
       signal,
       onOpen: progress,
     });
@@ -71,7 +74,7 @@ function welcomeConnector(ctx: ClientContext, hooks: ConversationHooks) {
 
 /** The messages of a changing set of groups, over one subscription renewed when the set grows. */
 class GroupFeed {
-  readonly #groups = new Map<string, { c: Conversation; cursor: bigint }>();
+  readonly #groups = new Map<string, { c: Conversation; cursor: Map<number, bigint> }>();
   #current: AbortController | undefined;
 
   constructor(
@@ -81,9 +84,9 @@ class GroupFeed {
   ) {}
 
   /** Adds a group whose messages after `cursor` are new to this stream (first add wins). */
-  add(c: Conversation, cursor: bigint): void {
+  add(c: Conversation, cursor: VectorCursor): void {
     if (this.#groups.has(c.id)) return;
-    this.#groups.set(c.id, { c, cursor });
+    this.#groups.set(c.id, { c, cursor: new Map(cursor) });
     this.#current?.abort(); // resubscribe with the new group
   }
 
@@ -100,7 +103,7 @@ class GroupFeed {
         }
         const filters = [...this.#groups.values()].map((g) => ({
           groupId: g.c.groupId,
-          cursor: g.cursor,
+          lastSeen: new Map(g.cursor),
         }));
         const messages = this.ctx.api.subscribeGroupMessages(filters, {
           signal: inner.signal,
@@ -122,13 +125,14 @@ class GroupFeed {
     if (m.version.case !== "v1") return;
     const v = m.version.value;
     const entry = this.#groups.get(toHex(v.groupId));
-    if (entry === undefined || v.id <= entry.cursor) return;
+    const originator = originatorOf(m);
+    if (entry === undefined || isSeen(entry.cursor, originator, v.id)) return;
     await entry.c.processStreamed(m);
-    const stored = await storedFor(this.ctx.db, v.groupId, v.id, v.createdNs);
+    const stored = await storedFor(this.ctx.db, v.groupId, originator, v.id, v.createdNs);
     if (stored !== undefined && (await this.accept(entry.c))) {
       this.emit(toDecodedMessage(stored, this.ctx.codecs));
     }
-    entry.cursor = v.id;
+    entry.cursor.set(originator, v.id);
   }
 }
 
@@ -185,7 +189,7 @@ export async function streamAllMessages(
   const type = options.conversationType;
   const states = options.consentStates;
   // Conversations created or joined from now on; registered before the current ones are read.
-  const early: [Conversation, bigint][] = [];
+  const early: [Conversation, VectorCursor][] = [];
   let feed: GroupFeed | undefined;
   const off = hooks.onConversation((c, cursor) => {
     if (!typeMatches(c, type)) return;
@@ -228,7 +232,7 @@ export async function streamGroupMessages(
   c: Conversation,
   options: StreamMessagesOptions,
 ): Promise<Stream<DecodedMessage>> {
-  const cursor = await ctx.db.cursors.get(c.groupId, CursorKind.ApplicationMessage, 0);
+  const cursor = await groupCursor(ctx.db, c.groupId);
   return ctx.streams.open<DecodedMessage>(options, async (emit, signal) => {
     const f = new GroupFeed(ctx, emit, async () => true);
     f.add(c, cursor);

@@ -46,11 +46,14 @@ export async function texts191(conversation: SdkConversation): Promise<string[]>
   return messages.filter((m) => m.contentType?.typeId === "text").map((m) => String(m.content));
 }
 
+/** A libxmtp 1.9.1 client; with `gatewayHost` on d14n only (`url` is then never contacted). */
 export async function peer191(
   url: string,
   dir: TempDir,
   wallet: Wallet = randomWallet(),
+  options: { gatewayHost?: string } = {},
 ): Promise<SdkClient> {
   const dbPath = dir.file(`191-${wallet.identifier.identifier}.db3`);
-  return (await createLibxmtp191(url, dbPath, { wallet, appVersion: "interop-1.9.1" })).client;
+  return (await createLibxmtp191(url, dbPath, { wallet, appVersion: "interop-1.9.1", ...options }))
+    .client;
 }

@@ -1,5 +1,6 @@
-// Our client (@x/mls) for interop tests: @x/api-grpc to the test's @x/node, @x/db's SQLite in a
-// file of the test's temp dir, a viem account as signer.
+// Our client (@x/mls) for interop tests: @x/api-grpc to the test's @x/node (or @x/api-d14n to
+// its d14n listener), @x/db's SQLite in a file of the test's temp dir, a viem account as signer.
+import { createD14nApiClient } from "@x/api-d14n";
 import { createGrpcApiClient } from "@x/api-grpc";
 import type { XmtpDatabase } from "@x/db";
 import { openSqlite } from "@x/db/sqlite";
@@ -23,11 +24,16 @@ export async function ourPeer(
   wallet = randomWallet(),
   /** An existing database file to reopen (default: a new file in `dir`). */
   path = dir.file(`ours-${counter++}-${wallet.identifier.identifier}.sqlite`),
+  /** "d14n": `url` is the node's d14n URL and the client uses @x/api-d14n. */
+  network: "v3" | "d14n" = "v3",
 ): Promise<OurPeer> {
   const db = await openSqlite({ path });
   const skipped: unknown[] = [];
   const client = await Client.create(privateKeyToAccount(wallet.privateKey), {
-    api: createGrpcApiClient({ url, appVersion: "interop-ours" }),
+    api:
+      network === "d14n"
+        ? createD14nApiClient({ gatewayUrl: url, appVersion: "interop-ours" })
+        : createGrpcApiClient({ url, appVersion: "interop-ours" }),
     db,
     onSkipped: (e) => skipped.push(e),
   });

@@ -48,6 +48,9 @@ export interface LibxmtpPeer {
 /** How a scenario gets peers of one libxmtp version. */
 export interface LibxmtpVersion {
   readonly version: string;
+  /** Which network it talks to: "v3" (the node's MLS API) or "d14n" (gateway + replication). */
+  network: "v3" | "d14n";
+  /** `url`: the node's v3 URL, or its d14n URL for a d14n peer. */
   create(url: string, dir: TempDir): Promise<LibxmtpPeer>;
 }
 
@@ -74,6 +77,7 @@ function conversation154(c: bindings154.Conversation): LibxmtpConversation {
 
 export const libxmtp154: LibxmtpVersion = {
   version: "1.5.4",
+  network: "v3",
   async create(url, dir) {
     const { client, wallet } = await peer154(url, dir);
     const conversations = client.conversations();
@@ -127,11 +131,13 @@ async function synced191(c: SdkConversation | undefined, what: string) {
   return conversation191(c);
 }
 
-export const libxmtp191: LibxmtpVersion = {
+/** libxmtp 1.9.1 on v3 (`url` = the node), or with `d14n` on the decentralized network only. */
+const make191 = (d14n: boolean): LibxmtpVersion => ({
   version: "1.9.1",
+  network: d14n ? "d14n" : "v3",
   async create(url, dir) {
     const wallet = randomWallet();
-    const client = await peer191(url, dir, wallet);
+    const client = await peer191(url, dir, wallet, d14n ? { gatewayHost: url } : {});
     return {
       version: "1.9.1",
       inboxId: client.inboxId,
@@ -155,4 +161,8 @@ export const libxmtp191: LibxmtpVersion = {
         conversation191((await client.conversations.createDm(inboxId)) as SdkConversation),
     };
   },
-};
+});
+
+export const libxmtp191 = make191(false);
+/** libxmtp 1.9.1 created in d14n mode (`gatewayHost` = the node's d14n URL). */
+export const libxmtp191d14n = make191(true);
