@@ -32,12 +32,16 @@ interface ConversationItem {
 const home = mkdtempSync(path.join(tmpdir(), "x-cli-"));
 let node: XProcess;
 let url: string;
+let d14nUrl: string;
 let alice: Profile;
 let bob: Profile;
 
 beforeAll(async () => {
   node = new XProcess(home, ["node", "--port", "0", "--no-web"]);
-  ({ url } = await node.waitFor<{ url: string }>((l) => typeof l.url === "string", "node URL"));
+  ({ url, d14nUrl } = await node.waitFor<{ url: string; d14nUrl: string }>(
+    (l) => typeof l.url === "string",
+    "node URL",
+  ));
   alice = await xJson<Profile>(home, ["init", "--profile", "alice", "--url", url]);
   bob = await xJson<Profile>(home, ["init", "--profile", "bob", "--url", url]);
 }, 60_000);
@@ -202,6 +206,39 @@ describe("revoking installations", () => {
       "laptop",
     ]);
     expect(after.installations).toEqual([{ id: laptop.installationId, current: true }]);
+  });
+});
+
+describe("on d14n", () => {
+  it("x --d14n registers on the node's d14n listener; the profile remembers the network; v3 profiles cannot reach it", async () => {
+    expect(d14nUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(d14nUrl).not.toBe(url);
+    const carol = await xJson<Profile & { network: string }>(home, [
+      "init",
+      "--d14n",
+      "--url",
+      d14nUrl,
+      "--profile",
+      "carol-d14n",
+    ]);
+    // XMTP_D14N=1 selects d14n as --d14n does.
+    const dave = await xJson<Profile & { network: string }>(
+      home,
+      ["init", "--url", d14nUrl, "--profile", "dave-d14n"],
+      { XMTP_D14N: "1" },
+    );
+    expect(carol.network).toBe("d14n");
+    expect(carol.url).toBe(d14nUrl);
+    expect(dave.network).toBe("d14n");
+    // No --d14n needed afterwards: each profile keeps its network and URL.
+    await xJson(home, ["dm", dave.address, "hello on d14n", "--profile", "carol-d14n"]);
+    const got = await xJson<Message[]>(home, ["messages", carol.address, "--profile", "dave-d14n"]);
+    expect(got.filter((m) => m.kind === "application").map((m) => m.text)).toEqual([
+      "hello on d14n",
+    ]);
+    // A v3 profile does not find an inbox that exists only on d14n.
+    const across = await x(home, ["dm", carol.address, "hi?", "--profile", "alice", "--json"]);
+    expect(across.code).toBe(1);
   });
 });
 

@@ -16,12 +16,17 @@ export interface XResult {
   stderr: string;
 }
 
-export function x(home: string, args: readonly string[]): Promise<XResult> {
+/** Runs `x` with `args`; `env` adds variables to the test's environment. */
+export function x(
+  home: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<XResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { env: envFor(home), timeout: 60_000 },
+      { env: { ...envFor(home), ...env }, timeout: 60_000 },
       (error, stdout, stderr) => {
         const code = error ? ((error as { code?: unknown }).code as number) : 0;
         resolve({ code: typeof code === "number" ? code : -1, stdout, stderr });
@@ -34,8 +39,9 @@ export function x(home: string, args: readonly string[]): Promise<XResult> {
 export async function xJson<T = Record<string, unknown>>(
   home: string,
   args: readonly string[],
+  env: Record<string, string> = {},
 ): Promise<T> {
-  const r = await x(home, [...args, "--json"]);
+  const r = await x(home, [...args, "--json"], env);
   if (r.code !== 0) throw new Error(`x ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }

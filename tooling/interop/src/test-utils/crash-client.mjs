@@ -2,7 +2,8 @@
 // the client on the given SQLite file and does one action. With `crash`, the process kills itself
 // with SIGKILL just before (or just after) the n-th call of an API method, as a crash would.
 //
-// usage: node crash-client.mjs '{"url","dbPath","privateKey","action",...}'
+// usage: node crash-client.mjs '{"url","network","dbPath","privateKey","action",...}'
+//   network "d14n": `url` is the node's d14n listener (@x/api-d14n); default v3 (@x/api-grpc)
 //   action "setup": create a group with `members`; prints {inboxId, groupId}
 //   action "send": send `text` to `groupId`
 //   action "add": add `members` to `groupId`
@@ -11,13 +12,17 @@
 //   crash: {"method":"sendGroupMessages"|"sendWelcomeMessages","call":1,"when":"before"|"after"}
 //   or {"method":"transaction","call":n,"when":...}: the n-th database transaction of the action,
 //   killed after its writes but before its commit ("before"), or right after its commit ("after")
+import { createD14nApiClient } from "@x/api-d14n";
 import { createGrpcApiClient } from "@x/api-grpc";
 import { openSqlite } from "@x/db/sqlite";
 import { Client } from "@x/mls";
 import { privateKeyToAccount } from "viem/accounts";
 
 const input = JSON.parse(process.argv[2]);
-const grpc = createGrpcApiClient({ url: input.url, appVersion: "interop-crash" });
+const grpc =
+  input.network === "d14n"
+    ? createD14nApiClient({ gatewayUrl: input.url, appVersion: "interop-crash" })
+    : createGrpcApiClient({ url: input.url, appVersion: "interop-crash" });
 const calls = new Map();
 const api = new Proxy(grpc, {
   get(target, prop) {
