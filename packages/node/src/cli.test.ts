@@ -39,8 +39,9 @@ describe("x-node arguments", () => {
     expect(parseCliArgs(["--help"])).toBe("help");
   });
 
-  it("reads the d14n port, leaves it to startNode's default, or turns d14n off", () => {
-    expect((parseCliArgs([]) as NodeOptions).d14nPort).toBeUndefined();
+  it("reads the d14n port (5050 by default, a free one with --port 0) or turns d14n off", () => {
+    expect((parseCliArgs([]) as NodeOptions).d14nPort).toBe(5050);
+    expect((parseCliArgs(["--port", "0"]) as NodeOptions).d14nPort).toBe(0);
     expect((parseCliArgs(["--d14n-port", "6060"]) as NodeOptions).d14nPort).toBe(6060);
     expect((parseCliArgs(["--d14n-port", "0"]) as NodeOptions).d14nPort).toBe(0);
     expect((parseCliArgs(["--no-d14n"]) as NodeOptions).d14nPort).toBeNull();

@@ -80,12 +80,14 @@ export function parseCliArgs(args: string[]): NodeOptions | "help" {
     host: values.host,
     port: parsePort(values.port, DEFAULT_PORT, "port"),
     webPort: values["no-web"] ? null : parsePort(values["web-port"], DEFAULT_WEB_PORT, "web-port"),
-    // Unset: startNode's default (5050, or a free port when --port is 0).
+    // d14n on 5050 by default, or on a free port too when --port is 0.
     d14nPort: values["no-d14n"]
       ? null
-      : values["d14n-port"] === undefined
-        ? undefined
-        : parsePort(values["d14n-port"], DEFAULT_D14N_PORT, "d14n-port"),
+      : parsePort(
+          values["d14n-port"],
+          values.port !== undefined && Number(values.port) === 0 ? 0 : DEFAULT_D14N_PORT,
+          "d14n-port",
+        ),
     rateLimit: values["rate-limit"],
     scwVerifier: Object.keys(rpcs).length > 0 ? MultiChainVerifier.fromUrls(rpcs) : undefined,
   };

@@ -67,7 +67,8 @@ export interface NodeOptions {
   webPort?: number | null;
   /**
    * d14n port (gateway and node in one; gRPC over h2c and gRPC-web on the same port); 0 picks a
-   * free one, null serves none. Default 5050, or a free one when `port` is 0.
+   * free one. Unset or null: no d14n listener (x-node and `x node` serve one on 5050 unless told
+   * otherwise; an embedding app asks for it, so a restart on a fixed v3 port never collides).
    */
   d14nPort?: number | null;
   /** How often an idle SubscribeEnvelopes stream gets an empty keepalive response (default 30 s). */
@@ -190,10 +191,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const log = options.log ?? (() => {});
   const readMaxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const requestedPort = options.port ?? DEFAULT_PORT;
-  const d14nRequested =
-    options.d14nPort === null
-      ? undefined
-      : (options.d14nPort ?? (requestedPort === 0 ? 0 : DEFAULT_D14N_PORT));
+  const d14nRequested = options.d14nPort ?? undefined;
   const store = options.store ?? (await NodeStore.open({ db: options.db ?? ":memory:" }));
   const shutdown = new AbortController();
   const limiter =
