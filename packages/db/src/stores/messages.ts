@@ -172,8 +172,9 @@ export class KyselyMessageStore implements MessageStore {
         checkEnum("deliveryStatus", options.deliveryStatus, VALID.deliveryStatus),
       );
     }
-    // Uses the (group_id, sent_at_ns) index in either direction.
-    query = query.orderBy("sent_at_ns", direction);
+    // Uses the (group_id, sent_at_ns) index in either direction. Equal timestamps (a v3 node
+    // stamps in milliseconds) go in the node's order, so every member lists them alike.
+    query = query.orderBy("sent_at_ns", direction).orderBy("sequence_id", direction);
     if (limit !== undefined) query = query.limit(limit);
     const rows = await q(() => query.execute());
     return rows.map(messageFromRow);

@@ -291,6 +291,17 @@ export function storeSuite(name: string, open: () => Promise<XmtpDatabase>) {
         expect(await db.messages.count(gid)).toBe(1);
       });
 
+      it("lists messages with the same timestamp in the node's order, inserted in any order", async () => {
+        // A v3 node stamps in milliseconds: two members' messages can share sent_at_ns, and each
+        // member inserts its own first. Listing by sequence id as well keeps every member alike.
+        const at = T0 + 7_000n;
+        await db.messages.insert(makeMessage(gid, 2, { sentAtNs: at, sequenceId: 9n }));
+        await db.messages.insert(makeMessage(gid, 1, { sentAtNs: at, sequenceId: 8n }));
+        const seq = (ms: { sequenceId: bigint }[]) => ms.map((m) => m.sequenceId);
+        expect(seq(await db.messages.list(gid))).toEqual([8n, 9n]);
+        expect(seq(await db.messages.latest(gid, 2))).toEqual([9n, 8n]);
+      });
+
       it("lists the latest messages newest first, and filters", async () => {
         const other = bytes(0x47, 2);
         await db.groups.insert(makeGroup(2));
