@@ -26,6 +26,8 @@ export async function ourPeer(
   path = dir.file(`ours-${counter++}-${wallet.identifier.identifier}.sqlite`),
   /** "d14n": `url` is the node's d14n URL and the client uses @x/api-d14n. */
   network: "v3" | "d14n" = "v3",
+  /** Client options on top (e.g. `disableWorkers` where a test counts every call at the node). */
+  extra: { disableWorkers?: boolean } = {},
 ): Promise<OurPeer> {
   const db = await openSqlite({ path });
   const skipped: unknown[] = [];
@@ -36,6 +38,7 @@ export async function ourPeer(
         : createGrpcApiClient({ url, appVersion: "interop-ours" }),
     db,
     onSkipped: (e) => skipped.push(e),
+    ...extra,
   });
   return { client, wallet, db, skipped };
 }
