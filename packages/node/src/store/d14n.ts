@@ -1,7 +1,8 @@
 // Storage of the d14n service: its envelopes, sequence counters, clock, keys and address index,
 // in tables of their own (the d14n network never sees v3 data, and the other way round).
 import { type Kysely, sql, type Transaction } from "kysely";
-import { QUERY_CHUNK, yieldToOthers } from "../services/limits.js";
+import { yieldToOthers } from "../services/limits.js";
+import { big, inboxIdsFor, inChunks } from "./queries.js";
 import type { Database, Dialect } from "./schema.js";
 
 export interface D14nEnvelopeRow {
@@ -38,17 +39,10 @@ export interface D14nKeys {
   payerKey: Uint8Array;
 }
 
-const big = (v: bigint | number | string) => BigInt(v);
 const bytes = (v: Uint8Array) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 const hexKey = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 const counterName = (originatorId: number) => `originator:${originatorId}`;
 const CLOCK = "clock_ns";
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += QUERY_CHUNK) out.push(items.slice(i, i + QUERY_CHUNK));
-  return out;
-}
 
 function row(r: {
   originator_id: bigint | number | string;
@@ -240,7 +234,7 @@ export class D14nStore {
     };
     if (q.topics && q.topics.length > 0) {
       const found: D14nEnvelopeRow[] = [];
-      const parts = chunks([...new Map(q.topics.map((t) => [hexKey(t), t])).values()]);
+      const parts = inChunks([...new Map(q.topics.map((t) => [hexKey(t), t])).values()]);
       for (const part of parts) {
         const rows = await base().where("topic", "in", part).execute();
         found.push(...rows.map(row));
@@ -259,7 +253,7 @@ export class D14nStore {
   async newest(topics: readonly Uint8Array[]): Promise<(D14nEnvelopeRow | undefined)[]> {
     const byTopic = new Map<string, D14nEnvelopeRow>();
     const unique = [...new Map(topics.map((t) => [hexKey(t), t])).values()];
-    for (const part of chunks(unique)) {
+    for (const part of inChunks(unique)) {
       // originator_ns is unique over the table, so the newest time names one row per topic.
       const rows = await this.db
         .selectFrom("d14n_envelopes")
@@ -295,22 +289,7 @@ export class D14nStore {
   }
 
   /** For each address, the inbox of its newest association that is not revoked. */
-  async inboxIdsFor(addresses: readonly string[]): Promise<(string | undefined)[]> {
-    const best = new Map<string, { inboxId: string; seq: bigint }>();
-    for (const part of chunks([...new Set(addresses)])) {
-      const rows = await this.db
-        .selectFrom("d14n_address_log")
-        .select(["address", "inbox_id", "association_sequence_id"])
-        .where("address", "in", part)
-        .where("revocation_sequence_id", "is", null)
-        .execute();
-      for (const r of rows) {
-        const seq = big(r.association_sequence_id);
-        const cur = best.get(r.address);
-        if (!cur || seq > cur.seq) best.set(r.address, { inboxId: r.inbox_id, seq });
-      }
-      await yieldToOthers();
-    }
-    return addresses.map((a) => best.get(a)?.inboxId);
+  inboxIdsFor(addresses: readonly string[]): Promise<(string | undefined)[]> {
+    return inboxIdsFor(this.db, "d14n_address_log", addresses);
   }
 }

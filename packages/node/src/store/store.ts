@@ -2,8 +2,9 @@
 import { createHash } from "node:crypto";
 import { toHex } from "@x/crypto";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
-import { QUERY_CHUNK, yieldToOthers } from "../services/limits.js";
+import { yieldToOthers } from "../services/limits.js";
 import { D14nStore } from "./d14n.js";
+import { big, inboxIdsFor, inChunks } from "./queries.js";
 import { type Database, type Dialect, migrationProvider } from "./schema.js";
 
 /** node-go's `maxPageSize`: larger or zero limits become 100. */
@@ -75,7 +76,6 @@ export interface StoreOptions {
   db: string;
 }
 
-const big = (v: bigint | number | string) => BigInt(v);
 const bytes = (v: Uint8Array) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 const sha256 = (...parts: Uint8Array[]) => {
   const h = createHash("sha256");
@@ -114,13 +114,6 @@ function toPage<T extends { id: bigint }>(rows: T[], limit: number, direction: "
     direction,
     nextCursor: rows.length === limit && last ? last.id : 0n,
   } satisfies Page<T>;
-}
-
-/** Lists cut to QUERY_CHUNK items, for `in (...)` queries. */
-function inChunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += QUERY_CHUNK) out.push(items.slice(i, i + QUERY_CHUNK));
-  return out;
 }
 
 export class NodeStore {
@@ -446,28 +439,9 @@ export class NodeStore {
     });
   }
 
-  /**
-   * For each address, the inbox of its latest association that is not revoked (exact string
-   * match, as node-go does).
-   */
-  async inboxIdsFor(addresses: string[]): Promise<(string | undefined)[]> {
-    if (addresses.length === 0) return [];
-    const best = new Map<string, { inboxId: string; seq: bigint }>();
-    for (const part of inChunks([...new Set(addresses)])) {
-      const rows = await this.db
-        .selectFrom("address_log")
-        .select(["address", "inbox_id", "association_sequence_id"])
-        .where("address", "in", part)
-        .where("revocation_sequence_id", "is", null)
-        .execute();
-      for (const r of rows) {
-        const seq = big(r.association_sequence_id);
-        const cur = best.get(r.address);
-        if (!cur || seq > cur.seq) best.set(r.address, { inboxId: r.inbox_id, seq });
-      }
-      await yieldToOthers();
-    }
-    return addresses.map((a) => best.get(a)?.inboxId);
+  /** For each address, the inbox of its latest association that is not revoked. */
+  inboxIdsFor(addresses: string[]): Promise<(string | undefined)[]> {
+    return inboxIdsFor(this.db, "address_log", addresses);
   }
 
   // --- commit log ---
