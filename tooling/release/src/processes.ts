@@ -67,7 +67,7 @@ export function run(project: string, file: string, args: string[], env: NodeJS.P
   );
 }
 
-/** The installed x-node (its bin from @x/node) on an ephemeral port, gRPC only. */
+/** The installed x-node (its bin from @x/node) on ephemeral ports: gRPC and d14n, no gRPC-web. */
 export async function startInstalledNode(project: string, db: string) {
   const child = run(project, path.join(project, "node_modules/@x/node/dist/bin.js"), [
     "--db",
@@ -77,7 +77,9 @@ export async function startInstalledNode(project: string, db: string) {
     "--no-web",
   ]);
   const url = await child.line((l) => l.startsWith("http://"));
-  return { url, child };
+  const d14n = await child.line((l) => l.startsWith("d14n: http://"));
+  const d14nUrl = /^d14n: (\S+)/.exec(d14n)![1]!;
+  return { url, d14nUrl, child };
 }
 
 /** Our installed client in its own process, one JSON command at a time. */

@@ -34,7 +34,7 @@ const NODE_20 = ">=20.19.0 <21.0.0-0";
 let project: ReleaseProject;
 let installed: InstalledPackage[];
 const dir = new TempDir("x-release-run-");
-let node: { url: string; child: Child };
+let node: { url: string; d14nUrl: string; child: Child };
 const peers: Libxmtp191[] = [];
 
 beforeAll(async () => {
@@ -164,9 +164,11 @@ describe("the packed packages installed with npm outside the workspace", () => {
 });
 
 describe("from the installed packages, with real libxmtp 1.9.1", () => {
-  const libxmtp = async () => {
+  /** A libxmtp 1.9.1 user on v3, or with `d14n` created with gatewayHost = the node's d14n URL. */
+  const libxmtp = async (d14n = false) => {
     const peer = await createLibxmtp191(node.url, dir.unique("libxmtp.db3"), {
       appVersion: "release-test-1.9.1",
+      ...(d14n ? { gatewayHost: node.d14nUrl } : {}),
     });
     peers.push(peer);
     return peer.client;
@@ -224,6 +226,39 @@ describe("from the installed packages, with real libxmtp 1.9.1", () => {
         { timeoutMs: 30_000 },
       );
       expect(await texts(dm)).toEqual(["hello bot", "echo: hello bot"]);
+    } finally {
+      await bot.stop();
+    }
+  }, 90_000);
+
+  it("runs the README's example switched to d14n by its one documented line: a libxmtp d14n user gets the echo", async () => {
+    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const example = /<!-- tested by tooling\/release -->\s*```js\n([\s\S]*?)```/.exec(readme)![1]!;
+    const d14n = readme.slice(readme.indexOf("### On the decentralized network"));
+    const [imp, api] = /```js\n(import [^\n]*)\n( {2}api: [^\n]*)\n```/.exec(d14n)!.slice(1) as [
+      string,
+      string,
+    ];
+    const switched = example
+      .replace(/^import \{ createGrpcApiClient \} from "@x\/api-grpc";$/m, imp)
+      .replace(/^ {2}api: createGrpcApiClient\(.*\),$/m, api);
+    expect(switched).not.toContain("api-grpc");
+    expect(switched).toContain("createD14nApiClient");
+    writeFileSync(path.join(project.dir, "app-d14n.mjs"), switched);
+
+    const bot = run(project.dir, "app-d14n.mjs", [], { XMTP_GATEWAY: node.d14nUrl });
+    try {
+      const ready = await bot.line((l) => /inbox [0-9a-f]{64}/.test(l));
+      const botInbox = /inbox ([0-9a-f]{64})/.exec(ready)![1]!;
+      const user = await libxmtp(true);
+      const dm = await user.conversations.createDm(botInbox);
+      await dm.sendText("hello d14n bot");
+      await eventually(
+        async () => (await texts(dm)).includes("echo: hello d14n bot"),
+        "the bot's echo on d14n",
+        { timeoutMs: 30_000 },
+      );
+      expect(await texts(dm)).toEqual(["hello d14n bot", "echo: hello d14n bot"]);
     } finally {
       await bot.stop();
     }
