@@ -7,6 +7,7 @@
 # - missing and root: apt-get update + install `postgresql` non-interactively, with the default
 #   cluster's creation and service start switched off (there may be no init system);
 # - missing and not root: prints what to install, exits 1.
+# It also installs Debian's zstd when the zstd command is missing (for the archive tests).
 set -euo pipefail
 
 # Where Debian puts the server binaries (overridable to test this script).
@@ -22,6 +23,17 @@ find_bindir() {
   done
   return 1
 }
+
+# The zstd tool too: the archive tests check our zstd frames with it, and read archives it made.
+if ! command -v zstd >/dev/null 2>&1; then
+  if [ "$(id -u)" != "0" ]; then
+    echo "zstd is missing. Install it as root, then run the tests again:" >&2
+    echo "  apt-get update && apt-get install -y zstd" >&2
+    exit 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends zstd
+fi
 
 if bindir=$(find_bindir); then
   echo "PostgreSQL server binaries: $bindir"

@@ -58,6 +58,7 @@ export async function openSession(ctx: Context): Promise<Session> {
       api: apiFor(url, network),
       db,
       identityStrategy: "cachedOnly",
+      historySyncUrl: ctx.env.XMTP_HISTORY_SYNC_URL,
     });
     return {
       client,

@@ -48,6 +48,9 @@ Options (anywhere on the line):
   --version         the versions of x, of @x/mls and of the protocol it speaks
   -h, --help        this help
 
+XMTP_HISTORY_SYNC_URL (e.g. http://127.0.0.1:5558, x node's history server): the client answers
+other installations' device-sync requests with an archive uploaded there.
+
 Exit codes: 0 ok, 1 the command failed, 2 bad usage, 3 no node at the URL.
 `;
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { AeadType, decryptSymmetric, encryptSymmetric } from "./aead.js";
+import {
+  AeadType,
+  aes256GcmDecrypt,
+  aes256GcmEncrypt,
+  decryptSymmetric,
+  encryptSymmetric,
+} from "./aead.js";
 import { fromHex, toHex, utf8 } from "./bytes.js";
 import { randomBytes } from "./random.js";
 
@@ -44,5 +50,43 @@ describe("ChaCha20-Poly1305", () => {
     expect(() => encryptSymmetric({ ...input, aeadType: 3, key: randomBytes(16) })).toThrow(
       expect.objectContaining({ code: "CRYPTO_INVALID_INPUT" }),
     );
+  });
+});
+
+describe("AES-256-GCM", () => {
+  // NIST GCM test vectors (gcmEncryptExtIV256.rsp, 96-bit IV, no AAD, 128-bit tag).
+  it("matches the NIST vectors", () => {
+    const empty = aes256GcmEncrypt(
+      fromHex("b52c505a37d78eda5dd34f20c22540ea1b58963cf8e5bf8ffa85f9f2492505b4"),
+      fromHex("516c33929df5a3284ff463d7"),
+      new Uint8Array(),
+    );
+    expect(toHex(empty)).toBe("bdc1ac884d332457a1d2664f168c76f0");
+    const key = fromHex("31bdadd96698c204aa9ce1448ea94ae1fb4a9a0b3c9d773b51bb1822666b8f22");
+    const nonce = fromHex("0d18e06c7c725ac9e362e1ce");
+    const pt = fromHex("2db5168e932556f8089a0622981d017d");
+    const sealed = aes256GcmEncrypt(key, nonce, pt);
+    expect(toHex(sealed)).toBe("fa4362189661d163fcd6a56d8bf0405ad636ac1bbedd5cc3ee727dc2ab4a9489");
+    expect(aes256GcmDecrypt(key, nonce, sealed)).toEqual(pt);
+  });
+
+  it("refuses a wrong key, nonce or changed byte, short input and wrong sizes", () => {
+    const key = randomBytes(32);
+    const nonce = randomBytes(12);
+    const data = randomBytes(300);
+    const sealed = aes256GcmEncrypt(key, nonce, data);
+    expect(sealed).toHaveLength(316);
+    const failed = expect.objectContaining({ code: "CRYPTO_DECRYPTION_FAILED" });
+    expect(() => aes256GcmDecrypt(randomBytes(32), nonce, sealed)).toThrow(failed);
+    expect(() => aes256GcmDecrypt(key, randomBytes(12), sealed)).toThrow(failed);
+    const flipped = sealed.slice();
+    flipped[7] = (flipped[7] as number) ^ 1;
+    expect(() => aes256GcmDecrypt(key, nonce, flipped)).toThrow(failed);
+    expect(() => aes256GcmDecrypt(key, nonce, sealed.subarray(0, 15))).toThrow(
+      expect.objectContaining({ code: "CRYPTO_MALFORMED_CIPHERTEXT" }),
+    );
+    const invalid = expect.objectContaining({ code: "CRYPTO_INVALID_INPUT" });
+    expect(() => aes256GcmEncrypt(randomBytes(16), nonce, data)).toThrow(invalid);
+    expect(() => aes256GcmEncrypt(key, randomBytes(16), data)).toThrow(invalid);
   });
 });

@@ -1,5 +1,7 @@
 // ChaCha20-Poly1305 (RFC 8439) for payloads encrypted under a known symmetric key, such as the
-// "pointee" of a welcome pointer (libxmtp's wrap_payload_symmetric: empty AAD).
+// "pointee" of a welcome pointer (libxmtp's wrap_payload_symmetric: empty AAD), and AES-256-GCM
+// (NIST SP 800-38D) with a caller-chosen 12-byte nonce and no AAD, as libxmtp's archives use it.
+import { gcm } from "@noble/ciphers/aes.js";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { assertBytes, CryptoError } from "./errors.js";
 
@@ -57,4 +59,45 @@ function cipherFor(input: SymmetricInput) {
   const aad = input.aad ?? new Uint8Array();
   assertBytes(aad, "aad");
   return chacha20poly1305(input.key, input.nonce, aad);
+}
+
+/** AES-256-GCM with a 12-byte nonce and no AAD: ciphertext ‖ 16-byte tag. */
+export function aes256GcmEncrypt(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+): Uint8Array {
+  assertBytes(key, "key", 32);
+  assertBytes(nonce, "nonce", 12);
+  assertBytes(plaintext, "plaintext");
+  return gcm(key, nonce).encrypt(plaintext);
+}
+
+/**
+ * Decrypts and authenticates AES-256-GCM (12-byte nonce, no AAD). CRYPTO_DECRYPTION_FAILED when
+ * the tag does not verify (wrong key or nonce, or changed bytes).
+ */
+export function aes256GcmDecrypt(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  ciphertext: Uint8Array,
+): Uint8Array {
+  assertBytes(key, "key", 32);
+  assertBytes(nonce, "nonce", 12);
+  assertBytes(ciphertext, "ciphertext");
+  if (ciphertext.length < 16) {
+    throw new CryptoError(
+      "CRYPTO_MALFORMED_CIPHERTEXT",
+      "an AES-256-GCM ciphertext has at least 16 bytes (the tag)",
+    );
+  }
+  try {
+    return gcm(key, nonce).decrypt(ciphertext);
+  } catch (cause) {
+    throw new CryptoError(
+      "CRYPTO_DECRYPTION_FAILED",
+      "AES-256-GCM authentication failed: wrong key or nonce, or the ciphertext was changed",
+      { cause },
+    );
+  }
 }

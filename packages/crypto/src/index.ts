@@ -1,4 +1,11 @@
-export { AeadType, decryptSymmetric, encryptSymmetric, type SymmetricInput } from "./aead.js";
+export {
+  AeadType,
+  aes256GcmDecrypt,
+  aes256GcmEncrypt,
+  decryptSymmetric,
+  encryptSymmetric,
+  type SymmetricInput,
+} from "./aead.js";
 export { bytesEqual, concatBytes, fromHex, toHex, utf8 } from "./bytes.js";
 export {
   CHACHA_IMPLEMENTATION,

@@ -31,6 +31,7 @@ export class XmtpDatabase implements ClientDatabase {
   readonly tasks;
   readonly pendingRemoves;
   readonly messageDeletions;
+  readonly deviceSync;
   readonly mls;
   #kysely: Kysely<Database>;
   #state: "open" | "released" | "closed" = "open";
@@ -70,6 +71,7 @@ export class XmtpDatabase implements ClientDatabase {
     this.tasks = s.tasks;
     this.pendingRemoves = s.pendingRemoves;
     this.messageDeletions = s.messageDeletions;
+    this.deviceSync = s.deviceSync;
     this.mls = s.mls;
     this.#onClose = onClose;
     this.#reopen = reopen;

@@ -50,6 +50,18 @@ export interface GroupListOptions {
   limit?: number;
 }
 
+/** A page of groups in id order (bytewise), for walking all of them (archive export). */
+export interface GroupPageOptions {
+  /** Only groups whose id sorts after this one: the last id of the previous page. */
+  afterId?: Uint8Array;
+  limit: number;
+  /** Only groups created after this time (exclusive). */
+  createdAfterNs?: bigint;
+  /** Only groups created before this time (exclusive). */
+  createdBeforeNs?: bigint;
+  excludeConversationTypes?: readonly ConversationType[];
+}
+
 export interface GroupStore {
   /** DbConflictError if a group with this id is stored already. */
   insert(group: StoredGroup): Promise<void>;
@@ -63,6 +75,8 @@ export interface GroupStore {
   /** Every MLS group stitched into the DM `dmId`, the active one (latest message) first. */
   findDms(dmId: string): Promise<StoredGroup[]>;
   delete(id: Uint8Array): Promise<void>;
+  /** Groups in id order (bytewise), one page at a time. */
+  listPage(options: GroupPageOptions): Promise<StoredGroup[]>;
 }
 
 export interface MessageListOptions {
@@ -76,6 +90,22 @@ export interface MessageListOptions {
   deliveryStatus?: DeliveryStatus;
   /** Leaves out messages that expired at or before this time (disappearing messages). */
   unexpiredAt?: bigint;
+}
+
+/** A page of messages of every group in id order (bytewise), for archive export. */
+export interface MessageArchivePageOptions {
+  /** Only messages whose id sorts after this one: the last id of the previous page. */
+  afterId?: Uint8Array;
+  limit: number;
+  sentAfterNs?: bigint;
+  sentBeforeNs?: bigint;
+  kinds?: readonly MessageKind[];
+  /** Leaves out messages that expired at or before this time. */
+  unexpiredAt?: bigint;
+  /** Leaves out every message with an expiry (disappearing messages), expired or not. */
+  excludeExpiring?: boolean;
+  /** Leaves out messages of groups of these conversation types. */
+  excludeGroupTypes?: readonly ConversationType[];
 }
 
 export interface MessageStore {
@@ -107,6 +137,8 @@ export interface MessageStore {
   delete(id: Uint8Array): Promise<boolean>;
   /** Deletes messages whose expireAtNs is at or before `nowNs`; returns how many. */
   deleteExpired(nowNs: bigint): Promise<number>;
+  /** Messages of all groups in id order (bytewise), one page at a time. */
+  listForArchive(options: MessageArchivePageOptions): Promise<StoredMessage[]>;
 }
 
 export interface IntentPublishData {
@@ -215,6 +247,17 @@ export interface ConsentStore {
     entityType?: ConsentEntityType;
     states?: readonly ConsentState[];
   }): Promise<ConsentRecord[]>;
+  /**
+   * Inserts records for entities that have none and replaces a stored record only when the new
+   * one is strictly newer (by consentedAtNs); an equal time keeps the stored one (libxmtp's
+   * insert_newer_consent_record). Returns the records that were written.
+   */
+  insertNewer(records: readonly ConsentRecord[]): Promise<ConsentRecord[]>;
+  /** Records ordered by (entityType, entity), after `after` (exclusive), one page at a time. */
+  listPage(options: {
+    after?: { entityType: ConsentEntityType; entity: string };
+    limit: number;
+  }): Promise<ConsentRecord[]>;
 }
 
 export interface PreferencesStore {
@@ -298,6 +341,14 @@ export interface MessageDeletionStore {
   findByTargets(messageIds: readonly Uint8Array[]): Promise<MessageDeletion[]>;
 }
 
+/** Sync-group messages already handled (each is handled once, also across restarts). */
+export interface DeviceSyncStore {
+  /** Records a message as handled; false if it was already. */
+  markProcessed(messageId: Uint8Array, atNs: bigint): Promise<boolean>;
+  /** The ids among `messageIds` not handled yet, in the order given. */
+  unprocessed(messageIds: readonly Uint8Array[]): Promise<Uint8Array[]>;
+}
+
 export interface Stores {
   readonly identity: IdentityStore;
   readonly groups: GroupStore;
@@ -314,6 +365,7 @@ export interface Stores {
   readonly tasks: TaskStore;
   readonly pendingRemoves: PendingRemoveStore;
   readonly messageDeletions: MessageDeletionStore;
+  readonly deviceSync: DeviceSyncStore;
   readonly mls: MlsStateStore;
 }
 

@@ -212,6 +212,11 @@ export interface MessageDeletionsTable {
   deleted_at_ns: Int64;
 }
 
+export interface ProcessedDeviceSyncMessagesTable {
+  message_id: Bytes;
+  processed_at_ns: Int64;
+}
+
 export interface Database {
   identity: IdentityTable;
   groups: GroupsTable;
@@ -229,6 +234,7 @@ export interface Database {
   tasks: TasksTable;
   pending_removes: PendingRemovesTable;
   message_deletions: MessageDeletionsTable;
+  processed_device_sync_messages: ProcessedDeviceSyncMessagesTable;
   mls_group_state: MlsGroupStateTable;
   mls_key_packages: MlsKeyPackagesTable;
 }

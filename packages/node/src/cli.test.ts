@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseCliArgs, startupLines, UsageError } from "./cli.js";
+import { parseCliArgs, startupLines, USAGE, UsageError } from "./cli.js";
 import { type NodeOptions, startNode } from "./server/node.js";
 
 describe("x-node arguments", () => {
@@ -49,6 +49,20 @@ describe("x-node arguments", () => {
     expect(() => parseCliArgs(["--d14n-port", "65536"])).toThrow(UsageError);
   });
 
+  it("reads the history server's port (5558 by default, a free one with --port 0) or turns it off", () => {
+    expect((parseCliArgs([]) as NodeOptions).historyPort).toBe(5558);
+    expect((parseCliArgs(["--port", "0"]) as NodeOptions).historyPort).toBe(0);
+    expect((parseCliArgs(["--history-port", "6000"]) as NodeOptions).historyPort).toBe(6000);
+    expect(
+      (parseCliArgs(["--port", "0", "--history-port", "6000"]) as NodeOptions).historyPort,
+    ).toBe(6000);
+    expect((parseCliArgs(["--no-history"]) as NodeOptions).historyPort).toBeNull();
+    expect(() => parseCliArgs(["--history-port", "x"])).toThrow(UsageError);
+    expect(() => parseCliArgs(["--history-port", "65536"])).toThrow(UsageError);
+    expect(USAGE).toContain("--history-port <n>");
+    expect(USAGE).toContain("--no-history");
+  });
+
   it("starts d14n on a free port with --port 0 and none with --no-d14n", async () => {
     const on = await startNode(
       parseCliArgs(["--db", ":memory:", "--port", "0", "--no-web"]) as NodeOptions,
@@ -65,6 +79,10 @@ describe("x-node arguments", () => {
       );
       expect(lines[2]).toMatch(/^d14n node public key: 0[23][0-9a-f]{64}$/);
       expect(lines[2]).toContain(Buffer.from(on.d14nNodePublicKey!).toString("hex"));
+      expect(on.historyPort).toBeGreaterThan(0);
+      expect(on.historyPort).not.toBe(5558);
+      expect(lines[3]).toBe(`history server: ${on.historyUrl} (device sync archives)`);
+      expect(lines).toHaveLength(4);
     } finally {
       await on.stop();
     }
@@ -73,9 +91,29 @@ describe("x-node arguments", () => {
     );
     try {
       expect([off.d14nUrl, off.d14nPort]).toEqual([undefined, undefined]);
-      expect(startupLines(off)).toEqual([off.url]);
+      expect(startupLines(off)).toEqual([
+        off.url,
+        `history server: ${off.historyUrl} (device sync archives)`,
+      ]);
     } finally {
       await off.stop();
+    }
+    const bare = await startNode(
+      parseCliArgs([
+        "--db",
+        ":memory:",
+        "--port",
+        "0",
+        "--no-web",
+        "--no-d14n",
+        "--no-history",
+      ]) as NodeOptions,
+    );
+    try {
+      expect([bare.historyUrl, bare.historyPort]).toEqual([undefined, undefined]);
+      expect(startupLines(bare)).toEqual([bare.url]);
+    } finally {
+      await bare.stop();
     }
   });
 

@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { toHex } from "@x/crypto";
 import { MultiChainVerifier } from "@x/id";
+import { DEFAULT_HISTORY_PORT } from "./history/server.js";
 import {
   DEFAULT_D14N_PORT,
   DEFAULT_PORT,
@@ -20,6 +21,9 @@ export const USAGE = `usage: x-node [options]
   --d14n-port <n>       d14n (decentralized network) gateway + node port, gRPC and gRPC-web
                         (default ${DEFAULT_D14N_PORT}; a free one with --port 0)
   --no-d14n             serve no d14n listener
+  --history-port <n>    device sync history server (archive uploads, HTTP/1.1), files in
+                        <db>.history/ (default ${DEFAULT_HISTORY_PORT}; a free one with --port 0)
+  --no-history          serve no history server
   --rate-limit          limit calls per client address (node-go's limits)
   --chain-rpc <id=url>  chain RPC for smart-contract wallets, e.g. eip155:8453=https://... (repeatable)
   -h, --help            show this help
@@ -56,6 +60,8 @@ export function parseCliArgs(args: string[]): NodeOptions | "help" {
       "no-web": { type: "boolean", default: false },
       "d14n-port": { type: "string" },
       "no-d14n": { type: "boolean", default: false },
+      "history-port": { type: "string" },
+      "no-history": { type: "boolean", default: false },
       "rate-limit": { type: "boolean", default: false },
       "chain-rpc": { type: "string", multiple: true },
       help: { type: "boolean", short: "h", default: false },
@@ -75,19 +81,19 @@ export function parseCliArgs(args: string[]): NodeOptions | "help" {
       throw new UsageError(`--chain-rpc takes <chain id>=<url>, got ${JSON.stringify(entry)}`);
     rpcs[entry.slice(0, at)] = entry.slice(at + 1);
   }
+  // d14n and the history server on their default ports, or on free ports too when --port is 0.
+  const freePorts = values.port !== undefined && Number(values.port) === 0;
   return {
     db: values.db,
     host: values.host,
     port: parsePort(values.port, DEFAULT_PORT, "port"),
     webPort: values["no-web"] ? null : parsePort(values["web-port"], DEFAULT_WEB_PORT, "web-port"),
-    // d14n on 5050 by default, or on a free port too when --port is 0.
     d14nPort: values["no-d14n"]
       ? null
-      : parsePort(
-          values["d14n-port"],
-          values.port !== undefined && Number(values.port) === 0 ? 0 : DEFAULT_D14N_PORT,
-          "d14n-port",
-        ),
+      : parsePort(values["d14n-port"], freePorts ? 0 : DEFAULT_D14N_PORT, "d14n-port"),
+    historyPort: values["no-history"]
+      ? null
+      : parsePort(values["history-port"], freePorts ? 0 : DEFAULT_HISTORY_PORT, "history-port"),
     rateLimit: values["rate-limit"],
     scwVerifier: Object.keys(rpcs).length > 0 ? MultiChainVerifier.fromUrls(rpcs) : undefined,
   };
@@ -95,10 +101,11 @@ export function parseCliArgs(args: string[]): NodeOptions | "help" {
 
 /**
  * What x-node prints on stdout once it listens. The first line is the v3 gRPC URL alone
- * (scripts read it); the others are labelled: gRPC-web, d14n, and the d14n node's public key.
+ * (scripts read it); the others are labelled: gRPC-web, d14n, the d14n node's public key, and
+ * the history server.
  */
 export function startupLines(
-  node: Pick<RunningNode, "url" | "webUrl" | "d14nUrl" | "d14nNodePublicKey">,
+  node: Pick<RunningNode, "url" | "webUrl" | "d14nUrl" | "d14nNodePublicKey" | "historyUrl">,
 ): string[] {
   const lines = [node.url];
   if (node.webUrl) lines.push(`gRPC-web: ${node.webUrl}`);
@@ -110,5 +117,6 @@ export function startupLines(
       lines.push(`d14n node public key: ${toHex(node.d14nNodePublicKey)}`);
     }
   }
+  if (node.historyUrl) lines.push(`history server: ${node.historyUrl} (device sync archives)`);
   return lines;
 }

@@ -16,6 +16,17 @@ export {
   TopicKind,
 } from "./d14n/envelopes.js";
 export { InvalidEnvelopeError } from "./d14n/validate.js";
+export {
+  DEFAULT_HISTORY_MAX_AGE_MS,
+  DEFAULT_HISTORY_MAX_TOTAL_BYTES,
+  DEFAULT_HISTORY_MAX_UPLOADS,
+  DEFAULT_HISTORY_PORT,
+  DEFAULT_HISTORY_REQUEST_TIMEOUT_MS,
+  DEFAULT_MAX_UPLOAD_BYTES,
+  type HistoryServerOptions,
+  type RunningHistoryServer,
+  startHistoryServer,
+} from "./history/index.js";
 export { IdIdentityValidator, type IdValidatorOptions } from "./identity/id-validator.js";
 export {
   type IdentityUpdateEffect,
@@ -37,6 +48,7 @@ export {
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_PORT,
   DEFAULT_WEB_PORT,
+  historyDirFor,
   type NodeOptions,
   type RunningNode,
   startNode,

@@ -58,6 +58,7 @@ describe("the client lifecycle with libxmtp 1.9.1", () => {
     expect(ours.client.workerStatus().map((w) => w.kind)).toEqual([
       "tasks",
       "disappearing-messages",
+      "device-sync",
     ]);
     const before = await servedKeyPackage(ours.client);
     const first = (await ours.db.keyPackageHistory.latest())!;

@@ -34,8 +34,11 @@ const published = readdirSync(path.join(root, "packages"))
 const runtimeDeps = (m: Manifest) => ({ ...m.dependencies, ...m.peerDependencies });
 const isExact = (range: string) => /^\d+\.\d+\.\d+(-[\w.]+)?$/.test(range);
 
-/** Exact pins a user must accept: what changes bytes on the wire or must match ts-mls's peers. */
-const WIRE = /^(ts-mls|@noble\/.+|@hpke\/(core|chacha20poly1305))$/;
+/**
+ * Exact pins a user must accept: what changes bytes on the wire or must match ts-mls's peers, and
+ * fzstd, which reads libxmtp's device-sync archives.
+ */
+const WIRE = /^(ts-mls|@noble\/.+|@hpke\/(core|chacha20poly1305)|fzstd)$/;
 
 describe("published manifests", () => {
   it("carry license, repository (with their folder), homepage and engines >=20.19.0", () => {

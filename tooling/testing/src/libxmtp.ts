@@ -59,6 +59,11 @@ export interface LibxmtpOptions {
    * the decentralized network only and never contacts `url`.
    */
   gatewayHost?: string;
+  /**
+   * libxmtp 1.9.1 only: run device sync (off by default in tests) with this history server; an
+   * empty string runs it without one.
+   */
+  historySyncUrl?: string;
 }
 
 export interface Libxmtp154 {
@@ -142,7 +147,12 @@ export async function createLibxmtp191(
       apiUrl: url,
       dbPath,
       dbEncryptionKey: dbKey,
-      disableDeviceSync: true,
+      ...(options.historySyncUrl === undefined
+        ? { disableDeviceSync: true }
+        : {
+            disableDeviceSync: false,
+            historySyncUrl: options.historySyncUrl === "" ? null : options.historySyncUrl,
+          }),
       appVersion: options.appVersion,
       ...(options.gatewayHost === undefined ? {} : { gatewayHost: options.gatewayHost }),
     },

@@ -22,7 +22,11 @@ export async function initCommand(ctx: Context, rest: string[]): Promise<number>
   try {
     ctx.out.progress(`registering ${account.address} on ${url}…`);
     db = await openSqlite({ path: profile.dbPath, encryptionKey: dbKey });
-    const client = await Client.create(account, { api: apiFor(url, network), db });
+    const client = await Client.create(account, {
+      api: apiFor(url, network),
+      db,
+      historySyncUrl: ctx.env.XMTP_HISTORY_SYNC_URL,
+    });
     const info: ProfileInfo = {
       name: profile.name,
       address: account.address,

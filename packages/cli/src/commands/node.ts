@@ -33,7 +33,15 @@ export async function nodeCommand(ctx: Context, rest: string[]): Promise<number>
       ...(out.json ? {} : { log: (line: string) => ctx.io.stderr(`${line}\n`) }),
     });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
+    const err = e as NodeJS.ErrnoException & { port?: number };
+    if (err.code === "EADDRINUSE" && err.port === options.historyPort) {
+      // e.g. libxmtp's own history server from its docker-compose, on 5558
+      throw new CliError(
+        "cli.failed",
+        `port ${err.port} (history server) is already in use — pick another with --history-port, or --no-history`,
+        { cause: e },
+      );
+    }
     if (err.code === "EADDRINUSE") {
       throw new CliError(
         "cli.failed",
@@ -44,7 +52,13 @@ export async function nodeCommand(ctx: Context, rest: string[]): Promise<number>
     throw e;
   }
   out.item(
-    { url: node.url, webUrl: node.webUrl ?? null, d14nUrl: node.d14nUrl ?? null, db: options.db },
+    {
+      url: node.url,
+      webUrl: node.webUrl ?? null,
+      d14nUrl: node.d14nUrl ?? null,
+      historyUrl: node.historyUrl ?? null,
+      db: options.db,
+    },
     [
       `x node: listening on ${node.url} (gRPC)${node.webUrl ? ` and ${node.webUrl} (gRPC-web)` : ""}`,
       ...(node.d14nUrl
@@ -52,6 +66,7 @@ export async function nodeCommand(ctx: Context, rest: string[]): Promise<number>
             `d14n: gateway and node on ${node.d14nUrl} (use x --d14n; v3 and d14n clients do not see each other's messages)`,
           ]
         : []),
+      ...(node.historyUrl ? [`history server: ${node.historyUrl} (device sync archives)`] : []),
       `database: ${options.db}`,
       "Ctrl-C to stop.",
     ].join("\n"),

@@ -7,6 +7,7 @@ import * as m0001 from "./0001-core.js";
 import * as m0002 from "./0002-identity-consent.js";
 import * as m0003 from "./0003-commit-log-tasks.js";
 import * as m0004 from "./0004-leave-deletions.js";
+import * as m0005 from "./0005-device-sync.js";
 import type { SqlDialect } from "./columns.js";
 
 export type { SqlDialect } from "./columns.js";
@@ -20,6 +21,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Up]> = [
   ["0002_identity_consent", m0002.up],
   ["0003_commit_log_tasks", m0003.up],
   ["0004_leave_deletions", m0004.up],
+  ["0005_device_sync", m0005.up],
 ];
 
 /** The migration names in order; the last one is the schema this build writes. */

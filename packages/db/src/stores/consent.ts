@@ -1,7 +1,7 @@
 import { DbInputError } from "../errors.js";
 import type { ConsentStore } from "../interfaces.js";
 import { type ConsentEntityType, type ConsentRecord, type ConsentState, VALID } from "../types.js";
-import { checkBigInt, checkEnum, checkString, toBigInt, toNum } from "../values.js";
+import { checkBigInt, checkEnum, checkInt, checkString, toBigInt, toNum } from "../values.js";
 import { q, type StoreContext } from "./common.js";
 
 function fromRow(r: {
@@ -18,21 +18,26 @@ function fromRow(r: {
   };
 }
 
+/** Checks every record before anything is written (a bad one writes nothing). */
+function checkedRows(records: readonly ConsentRecord[]) {
+  if (!Array.isArray(records)) throw new DbInputError("records must be an array");
+  return records.map((r, i) => ({
+    entity_type: checkEnum<ConsentEntityType>(
+      `records[${i}].entityType`,
+      r.entityType,
+      VALID.consentEntityType,
+    ),
+    entity: checkString(`records[${i}].entity`, r.entity, { nonEmpty: true }),
+    state: checkEnum<ConsentState>(`records[${i}].state`, r.state, VALID.consentState),
+    consented_at_ns: checkBigInt(`records[${i}].consentedAtNs`, r.consentedAtNs),
+  }));
+}
+
 export class KyselyConsentStore implements ConsentStore {
   constructor(private readonly ctx: StoreContext) {}
 
   async set(records: readonly ConsentRecord[]): Promise<ConsentRecord[]> {
-    if (!Array.isArray(records)) throw new DbInputError("records must be an array");
-    const rows = records.map((r, i) => ({
-      entity_type: checkEnum<ConsentEntityType>(
-        `records[${i}].entityType`,
-        r.entityType,
-        VALID.consentEntityType,
-      ),
-      entity: checkString(`records[${i}].entity`, r.entity, { nonEmpty: true }),
-      state: checkEnum<ConsentState>(`records[${i}].state`, r.state, VALID.consentState),
-      consented_at_ns: checkBigInt(`records[${i}].consentedAtNs`, r.consentedAtNs),
-    }));
+    const rows = checkedRows(records);
     const changedRecords: ConsentRecord[] = [];
     for (const row of rows) {
       // Newer wins; an equal time with a different state also replaces (last writer wins).
@@ -59,6 +64,57 @@ export class KyselyConsentStore implements ConsentStore {
       if (Number(r.numInsertedOrUpdatedRows ?? 0n) > 0) changedRecords.push(fromRow(row));
     }
     return changedRecords;
+  }
+
+  async insertNewer(records: readonly ConsentRecord[]): Promise<ConsentRecord[]> {
+    const rows = checkedRows(records);
+    const written: ConsentRecord[] = [];
+    for (const row of rows) {
+      // Strictly newer only: an equal time keeps what is stored (unlike `set`).
+      const r = await q(() =>
+        this.ctx.db
+          .insertInto("consent_records")
+          .values(row)
+          .onConflict((oc) =>
+            oc
+              .columns(["entity_type", "entity"])
+              .doUpdateSet({ state: row.state, consented_at_ns: row.consented_at_ns })
+              .where("consent_records.consented_at_ns", "<", row.consented_at_ns),
+          )
+          .executeTakeFirst(),
+      );
+      if (Number(r.numInsertedOrUpdatedRows ?? 0n) > 0) written.push(fromRow(row));
+    }
+    return written;
+  }
+
+  async listPage(options: {
+    after?: { entityType: ConsentEntityType; entity: string };
+    limit: number;
+  }): Promise<ConsentRecord[]> {
+    if (typeof options !== "object" || options === null) {
+      throw new DbInputError("options must be an object");
+    }
+    const limit = checkInt("limit", options.limit, { min: 0 });
+    let query = this.ctx.db.selectFrom("consent_records").selectAll();
+    if (options.after !== undefined) {
+      const type = checkEnum<ConsentEntityType>(
+        "after.entityType",
+        options.after.entityType,
+        VALID.consentEntityType,
+      );
+      const entity = checkString("after.entity", options.after.entity);
+      query = query.where((eb) =>
+        eb.or([
+          eb("entity_type", ">", type),
+          eb.and([eb("entity_type", "=", type), eb("entity", ">", entity)]),
+        ]),
+      );
+    }
+    const rows = await q(() =>
+      query.orderBy("entity_type").orderBy("entity").limit(limit).execute(),
+    );
+    return rows.map(fromRow);
   }
 
   async get(entityType: ConsentEntityType, entity: string): Promise<ConsentRecord | undefined> {

@@ -1,6 +1,6 @@
 import { type Selectable, sql } from "kysely";
 import { DbInputError, DbNotFoundError } from "../errors.js";
-import type { GroupListOptions, GroupStore } from "../interfaces.js";
+import type { GroupListOptions, GroupPageOptions, GroupStore } from "../interfaces.js";
 import type { GroupsTable } from "../schema.js";
 import {
   type ConversationType,
@@ -17,6 +17,7 @@ import {
   checkBytesOrNull,
   checkCursorOrNull,
   checkEnum,
+  checkInt,
   checkLimit,
   checkString,
   checkStringOrNull,
@@ -260,5 +261,39 @@ export class KyselyGroupStore implements GroupStore {
   async delete(id: Uint8Array): Promise<void> {
     checkBytes("id", id);
     await q(() => this.ctx.db.deleteFrom("groups").where("id", "=", id).execute());
+  }
+
+  async listPage(options: GroupPageOptions): Promise<StoredGroup[]> {
+    if (typeof options !== "object" || options === null) {
+      throw new DbInputError("options must be an object");
+    }
+    const limit = checkInt("limit", options.limit, { min: 0 });
+    let query = this.ctx.db.selectFrom("groups").selectAll();
+    if (options.afterId !== undefined) {
+      query = query.where("id", ">", checkBytes("afterId", options.afterId));
+    }
+    if (options.createdAfterNs !== undefined) {
+      query = query.where(
+        "created_at_ns",
+        ">",
+        checkBigInt("createdAfterNs", options.createdAfterNs),
+      );
+    }
+    if (options.createdBeforeNs !== undefined) {
+      query = query.where(
+        "created_at_ns",
+        "<",
+        checkBigInt("createdBeforeNs", options.createdBeforeNs),
+      );
+    }
+    if (options.excludeConversationTypes) {
+      const types = options.excludeConversationTypes.map((t) =>
+        checkEnum("excludeConversationTypes", t, VALID.conversationType),
+      );
+      if (types.length > 0) query = query.where("conversation_type", "not in", types);
+    }
+    // Blobs (SQLite) and bytea (PostgreSQL) both compare bytewise, so the key is the same order.
+    const rows = await q(() => query.orderBy("id", "asc").limit(limit).execute());
+    return rows.map(groupFromRow);
   }
 }

@@ -3,6 +3,7 @@ import { KyselyCommitLogStore } from "./commit-log.js";
 import type { StoreContext } from "./common.js";
 import { KyselyConsentStore } from "./consent.js";
 import { KyselyCursorStore } from "./cursors.js";
+import { KyselyDeviceSyncStore } from "./device-sync.js";
 import { KyselyGroupStore } from "./groups.js";
 import { KyselyIdentityStore } from "./identity.js";
 import {
@@ -40,6 +41,7 @@ export function createStores(ctx: StoreContext): Stores {
     tasks: new KyselyTaskStore(ctx),
     pendingRemoves: new KyselyPendingRemoveStore(ctx),
     messageDeletions: new KyselyMessageDeletionStore(ctx),
+    deviceSync: new KyselyDeviceSyncStore(ctx),
     mls: new KyselyMlsStateStore(ctx),
   };
 }

@@ -1,6 +1,6 @@
 import { type Selectable, sql } from "kysely";
 import { DbInputError, DbNotFoundError } from "../errors.js";
-import type { MessageListOptions, MessageStore } from "../interfaces.js";
+import type { MessageArchivePageOptions, MessageListOptions, MessageStore } from "../interfaces.js";
 import type { GroupMessagesTable } from "../schema.js";
 import {
   type ContentType,
@@ -269,5 +269,55 @@ export class KyselyMessageStore implements MessageStore {
         .executeTakeFirst(),
     );
     return changed(r);
+  }
+
+  async listForArchive(options: MessageArchivePageOptions): Promise<StoredMessage[]> {
+    if (typeof options !== "object" || options === null) {
+      throw new DbInputError("options must be an object");
+    }
+    const limit = checkInt("limit", options.limit, { min: 0 });
+    let query = this.ctx.db.selectFrom("group_messages").selectAll();
+    if (options.afterId !== undefined) {
+      query = query.where("id", ">", checkBytes("afterId", options.afterId));
+    }
+    if (options.sentAfterNs !== undefined) {
+      query = query.where("sent_at_ns", ">", checkBigInt("sentAfterNs", options.sentAfterNs));
+    }
+    if (options.sentBeforeNs !== undefined) {
+      query = query.where("sent_at_ns", "<", checkBigInt("sentBeforeNs", options.sentBeforeNs));
+    }
+    if (options.kinds) {
+      const kinds = options.kinds.map((k) => checkEnum("kinds", k, VALID.messageKind));
+      if (kinds.length === 0) return [];
+      query = query.where("kind", "in", kinds);
+    }
+    if (options.unexpiredAt !== undefined) {
+      const at = checkBigInt("unexpiredAt", options.unexpiredAt);
+      query = query.where((eb) =>
+        eb.or([eb("expire_at_ns", "is", null), eb("expire_at_ns", ">", at)]),
+      );
+    }
+    if (
+      options.excludeExpiring !== undefined &&
+      checkBool("excludeExpiring", options.excludeExpiring)
+    ) {
+      query = query.where("expire_at_ns", "is", null);
+    }
+    if (options.excludeGroupTypes) {
+      const types = options.excludeGroupTypes.map((t) =>
+        checkEnum("excludeGroupTypes", t, VALID.conversationType),
+      );
+      if (types.length > 0) {
+        query = query.where("group_id", "not in", (eb) =>
+          eb
+            .selectFrom("groups")
+            .select("groups.id")
+            .where("groups.conversation_type", "in", types),
+        );
+      }
+    }
+    // The primary key's order: blobs and bytea both compare bytewise.
+    const rows = await q(() => query.orderBy("id", "asc").limit(limit).execute());
+    return rows.map(messageFromRow);
   }
 }

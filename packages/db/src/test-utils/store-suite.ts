@@ -893,6 +893,22 @@ export function storeSuite(name: string, open: () => Promise<XmtpDatabase>) {
           db.messageDeletions.insert({ ...d(4, 1, T0), isSuperAdminDeletion: 1 as never }),
         ).rejects.toThrow(DbInputError);
       });
+
+      it("handle each device-sync message once", async () => {
+        const ids = [1, 2, 3].map((n) => bytes(0x73, n));
+        expect(await db.deviceSync.unprocessed(ids)).toEqual(ids);
+        expect(await db.deviceSync.markProcessed(ids[1]!, T0)).toBe(true);
+        expect(await db.deviceSync.markProcessed(ids[1]!, T0 + 1n)).toBe(false);
+        expect(await db.deviceSync.unprocessed(ids)).toEqual([ids[0], ids[2]]);
+        expect(await db.deviceSync.unprocessed([])).toEqual([]);
+        // More ids than one statement binds.
+        const many = Array.from({ length: 1_200 }, (_, i) => bytes(0x74, i + 1));
+        await db.deviceSync.markProcessed(many[1_100]!, T0);
+        expect((await db.deviceSync.unprocessed(many)).length).toBe(1_199);
+        await expect(db.deviceSync.markProcessed(new Uint8Array(0), T0)).rejects.toThrow(
+          DbInputError,
+        );
+      });
     });
 
     describe("MLS state", () => {

@@ -31,6 +31,22 @@ import * as identityOps from "./identity-ops.js";
 import { keyPackageUploaded, newStoredKeyPackage, rotateKeyPackage } from "./key-packages.js";
 import { KeyedLock } from "./lock.js";
 import { StreamRegistry } from "./stream.js";
+import {
+  type ArchiveMetadata,
+  type ArchiveOptions,
+  type ArchiveSource,
+  archiveFileMetadata,
+  archiveMetadata,
+  createArchiveFile,
+  exportArchive,
+  type ImportArchiveOptions,
+  type ImportSummary,
+  importArchive,
+  importArchiveFile,
+} from "./sync/archive/index.js";
+import { DeviceSync } from "./sync/device-sync.js";
+import { DeviceSyncWorker } from "./sync/device-sync-worker.js";
+import { PreferenceHub } from "./sync/preference-hub.js";
 import { clientWorkers } from "./workers/client-workers.js";
 import { queueKeyRotation } from "./workers/key-package-maintenance.js";
 import type { WorkerErrorInfo, WorkerStatus } from "./workers/runner.js";
@@ -71,10 +87,18 @@ export interface ClientOptions {
    */
   disableWorkers?: boolean;
   /**
-   * libxmtp's device-sync worker mode (default "enabled"). Device sync is not implemented yet:
-   * the mode is recorded (`client.deviceSyncMode`) and changes nothing so far.
+   * libxmtp's device-sync mode (default "enabled"): the installations of an inbox share history,
+   * consent and the HMAC key through a sync group. "disabled": no sync group is made or joined.
    */
   deviceSyncMode?: "enabled" | "disabled";
+  /** node-sdk's name for deviceSyncMode "disabled". */
+  disableDeviceSync?: boolean;
+  /**
+   * The history server (e.g. `x node`'s, http://127.0.0.1:5558) this installation uploads
+   * history archives to when another installation asks. Without one it never answers requests
+   * (as libxmtp) but still receives history from installations that have one.
+   */
+  historySyncUrl?: string | null;
   /** Told about every failed worker round or task; they are retried (default: ignored). */
   onWorkerError?: (error: unknown, info: WorkerErrorInfo) => void;
   /** Nonce for a new inbox id (libxmtp's default is 1). */
@@ -154,6 +178,17 @@ function installationIdBytes(id: string | Uint8Array, i: number): Uint8Array {
   );
 }
 
+function checkHistoryUrl(url: unknown): string | undefined {
+  if (url === undefined || url === null || url === "") return undefined;
+  if (typeof url !== "string" || !/^https?:\/\/[^\s/]+/.test(url)) {
+    throw new ClientError(
+      "CLIENT_INVALID_ARGUMENT",
+      `historySyncUrl must be an http(s) URL, got ${JSON.stringify(url)}`,
+    );
+  }
+  return url.replace(/\/+$/, "");
+}
+
 const closedError = () =>
   new ClientError("CLIENT_CLOSED", "the client is closed; build a new one with Client.create");
 
@@ -164,8 +199,10 @@ export class Client {
 
   #closed = false;
   #released = false;
-  /** libxmtp's device-sync worker mode, as given at build (device sync is not implemented yet). */
+  /** libxmtp's device-sync mode, as given at build. */
   readonly deviceSyncMode: "enabled" | "disabled";
+  /** @internal */
+  readonly deviceSync: DeviceSync;
 
   private constructor(
     private readonly ctx: ClientContext,
@@ -173,9 +210,21 @@ export class Client {
     private readonly scwVerifier: SmartContractSignatureVerifier | undefined,
     options: ClientOptions,
   ) {
-    this.deviceSyncMode = options.deviceSyncMode ?? "enabled";
+    this.deviceSyncMode =
+      options.disableDeviceSync === true ? "disabled" : (options.deviceSyncMode ?? "enabled");
     this.conversations = new Conversations(ctx, (ids) => this.requireInboxIds(ids));
-    this.preferences = new Preferences(ctx.db);
+    this.deviceSync = new DeviceSync(
+      ctx,
+      {
+        enabled: this.deviceSyncMode === "enabled",
+        historySyncUrl: checkHistoryUrl(options.historySyncUrl),
+      },
+      () => this.conversations.sync(),
+    );
+    if (this.deviceSync.enabled) this.conversations.deviceSync = this.deviceSync;
+    this.preferences = new Preferences(ctx.db, ctx.prefs, ctx.streams, () =>
+      this.deviceSync.syncPreferences(),
+    );
   }
 
   get inboxId(): string {
@@ -271,6 +320,7 @@ export class Client {
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       streams: new StreamRegistry(),
       deletionListeners: new Set(),
+      prefs: new PreferenceHub(),
     };
     const client = new Client(ctx, signer, options.scwVerifier, options);
     if (options.offline !== true) {
@@ -294,7 +344,12 @@ export class Client {
             await client.conversations.processPendingSelfRemove(p.groupId);
             return { kind: "done" };
           },
+          sendSyncArchive: async (p) => {
+            await client.deviceSync.sendArchive(p);
+            return { kind: "done" };
+          },
         },
+        workers: client.deviceSync.enabled ? [new DeviceSyncWorker(client.deviceSync)] : [],
       });
       ctx.workers.start();
     }
@@ -407,6 +462,69 @@ export class Client {
       sequenceId: s.sequenceId,
     };
   }
+  // ---- device sync ----
+
+  /**
+   * Asks our other installations for history (messages and consent) through the sync group,
+   * made first if there is none; returns the request id. One with a history server answers
+   * once its app syncs; `syncPreferences()` then imports the archive.
+   */
+  sendSyncRequest(): Promise<string> {
+    return this.deviceSync.sendSyncRequest();
+  }
+
+  /** Same as `preferences.sync()`: what our other installations sent, fetched and handled. */
+  syncPreferences(): Promise<{ processed: number }> {
+    return this.preferences.sync();
+  }
+
+  // ---- archives (libxmtp's create_archive / import_archive / archive_metadata) ----
+
+  /**
+   * Writes an archive of this installation's conversations, messages and consent, in libxmtp
+   * 1.9.1's format, encrypted with `key` (32 bytes): to a file (Node), or to a WritableStream.
+   */
+  async createArchive(
+    target: string | WritableStream<Uint8Array>,
+    options: ArchiveOptions | undefined,
+    key: Uint8Array,
+  ): Promise<void> {
+    if (typeof target === "string") {
+      return createArchiveFile(this.ctx.db, target, options, key);
+    }
+    const bytes = exportArchive(this.ctx.db, options, key);
+    const writer = target.getWriter();
+    try {
+      for await (const chunk of bytes) await writer.write(chunk);
+      await writer.close();
+    } catch (e) {
+      await writer.abort(e).catch(() => {});
+      throw e;
+    }
+  }
+
+  /**
+   * Imports an archive (a file path, bytes or a stream): groups we do not have come as
+   * read-only "restored" conversations until a welcome makes them real; only new messages are
+   * added; newer consent wins. A damaged archive or a wrong key changes nothing.
+   */
+  importArchive(
+    source: string | ArchiveSource,
+    key: Uint8Array,
+    options?: ImportArchiveOptions,
+  ): Promise<ImportSummary> {
+    return typeof source === "string"
+      ? importArchiveFile(this.ctx.db, this.inboxId, source, key, options)
+      : importArchive(this.ctx.db, this.inboxId, source, key, options);
+  }
+
+  /** What an archive holds and when it was made (reads only its first element). */
+  archiveMetadata(source: string | ArchiveSource, key: Uint8Array): Promise<ArchiveMetadata> {
+    return typeof source === "string"
+      ? archiveFileMetadata(source, key)
+      : archiveMetadata(source, key);
+  }
+
   // ---- lifecycle ----
 
   /** The library's version and the protocol it speaks (libxmtp's version_info). */

@@ -6,6 +6,7 @@ import { toHex as hexOf } from "@x/crypto";
 import {
   type ClientDatabase,
   ConsentEntityType,
+  type ConsentRecord,
   ConsentState,
   ConversationType,
   type StoredGroup,
@@ -13,6 +14,8 @@ import {
 } from "@x/db";
 import { nowNs } from "./context.js";
 import { ClientError } from "./errors.js";
+import type { Stream, StreamOptions, StreamRegistry } from "./stream.js";
+import type { PreferenceHub, PreferenceUpdate } from "./sync/preference-hub.js";
 
 export type ConsentStateName = "unknown" | "allowed" | "denied";
 export type ConsentEntityTypeName = "conversation_id" | "inbox_id";
@@ -87,17 +90,20 @@ function checkRecord(r: unknown, i: number): ConsentRecordInput {
   };
 }
 
-/** Stores consent records (newest wins); checks them all first, so bad input stores nothing. */
+/**
+ * Stores consent records (newest wins); checks them all first, so bad input stores nothing.
+ * Returns the records that changed.
+ */
 export async function setConsent(
   db: ClientDatabase | TransactionScope,
   records: readonly unknown[],
-): Promise<void> {
+): Promise<ConsentRecord[]> {
   if (!Array.isArray(records)) {
     throw new ClientError("CLIENT_INVALID_ARGUMENT", "records must be an array");
   }
   const checked = records.map(checkRecord);
   const at = nowNs();
-  await db.consent.set(
+  return db.consent.set(
     checked.map((r) => ({
       entityType: ENTITY_NUMBER[r.entityType],
       entity: r.entity,
@@ -121,9 +127,9 @@ export async function getConsent(
 export async function allowConversation(
   db: ClientDatabase | TransactionScope,
   groupIdHex: string,
-): Promise<void> {
-  if ((await getConsent(db, "conversation_id", groupIdHex)) === "allowed") return;
-  await setConsent(db, [{ entityType: "conversation_id", entity: groupIdHex, state: "allowed" }]);
+): Promise<ConsentRecord[]> {
+  if ((await getConsent(db, "conversation_id", groupIdHex)) === "allowed") return [];
+  return setConsent(db, [{ entityType: "conversation_id", entity: groupIdHex, state: "allowed" }]);
 }
 
 function dmPeer(group: StoredGroup, myInboxId: string): string | undefined {
@@ -168,14 +174,78 @@ export async function consentOfMany(
   });
 }
 
+/** A consent record as the API shows it. */
+export interface ConsentView {
+  entityType: ConsentEntityTypeName;
+  entity: string;
+  state: ConsentStateName;
+  consentedAtNs: bigint;
+}
+
+export function consentView(r: ConsentRecord): ConsentView {
+  return {
+    entityType: r.entityType === ConsentEntityType.InboxId ? "inbox_id" : "conversation_id",
+    entity: r.entity,
+    state: STATE_NAME.get(r.state) ?? "unknown",
+    consentedAtNs: r.consentedAtNs,
+  };
+}
+
 /** client.preferences: consent records by entity. */
 export class Preferences {
   /** @internal */
-  constructor(private readonly db: ClientDatabase) {}
+  constructor(
+    private readonly db: ClientDatabase,
+    private readonly hub: PreferenceHub,
+    private readonly streams: StreamRegistry,
+    private readonly syncFn: () => Promise<{ processed: number }>,
+  ) {}
+
+  /**
+   * Fetches what our other installations sent (consent, HMAC keys, history) and handles it
+   * (libxmtp's sync_preferences). CLIENT_DEVICE_SYNC_DISABLED with device sync off.
+   */
+  sync(): Promise<{ processed: number }> {
+    return this.syncFn();
+  }
+
+  /** Consent records as they change from now on: set here or by our other installations. */
+  async streamConsent(options: StreamOptions<ConsentView[]> = {}): Promise<Stream<ConsentView[]>> {
+    return this.listen(options, (updates) =>
+      updates.flatMap((u) => (u.type === "consent" ? [u.consent] : [])),
+    );
+  }
+
+  /** Consent and HMAC-key updates as they happen from now on (libxmtp's stream_preferences). */
+  async streamPreferences(
+    options: StreamOptions<PreferenceUpdate[]> = {},
+  ): Promise<Stream<PreferenceUpdate[]>> {
+    return this.listen(options, (updates) => updates);
+  }
+
+  private listen<T>(
+    options: StreamOptions<T[]>,
+    pick: (updates: PreferenceUpdate[]) => T[],
+  ): Stream<T[]> {
+    return this.streams.open<T[]>(options, async (emit, signal) => {
+      const stop = this.hub.listen((updates) => {
+        const values = pick(updates);
+        if (values.length > 0) emit(values);
+      });
+      try {
+        await new Promise<void>((resolve) => {
+          if (signal.aborted) resolve();
+          else signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+      } finally {
+        stop();
+      }
+    });
+  }
 
   /** Sets consent for conversations (hex group id) and inboxes; newest wins. */
-  setConsentStates(records: readonly ConsentRecordInput[]): Promise<void> {
-    return setConsent(this.db, records);
+  async setConsentStates(records: readonly ConsentRecordInput[]): Promise<void> {
+    this.hub.consentChanged(await setConsent(this.db, records));
   }
 
   /** "unknown" when there is no record. */

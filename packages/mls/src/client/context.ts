@@ -6,6 +6,7 @@ import { newHmacRootKey, type XmtpIdentity } from "../engine/index.js";
 import type { IdentityUpdates } from "./identity.js";
 import type { KeyedLock } from "./lock.js";
 import type { StreamRegistry } from "./stream.js";
+import type { PreferenceHub } from "./sync/preference-hub.js";
 import type { WorkerRunner } from "./workers/runner.js";
 
 export interface ClientContext {
@@ -28,6 +29,8 @@ export interface ClientContext {
   workers?: WorkerRunner;
   /** Told the hex id of every message this client saw deleted (streamMessageDeletions). */
   deletionListeners: Set<(messageId: string) => void>;
+  /** Consent and HMAC-key changes: told to preference streams and to our other installations. */
+  prefs: PreferenceHub;
 }
 
 /** The inbox's HMAC root key (libxmtp user_preferences.hmac_key), made on first use. */

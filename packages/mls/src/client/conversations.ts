@@ -47,6 +47,7 @@ import {
   streamAllMessages,
   streamConversations,
 } from "./streams.js";
+import type { DeviceSyncHooks } from "./sync/device-sync.js";
 import { queueKeyRotation } from "./workers/key-package-maintenance.js";
 
 export interface ListConversationsOptions {
@@ -93,6 +94,8 @@ export interface CreateGroupOptions extends Omit<EngineCreateGroupOptions, "perm
 
 export class Conversations {
   readonly #listeners = new Set<(c: Conversation, startCursor: VectorCursor) => void>();
+  /** @internal Device sync, when on: told about sync-group welcomes, runs after syncAll. */
+  deviceSync: DeviceSyncHooks | undefined;
 
   constructor(
     private readonly ctx: ClientContext,
@@ -128,11 +131,12 @@ export class Conversations {
       welcomeCursor: null,
       rotatedAtNs: nowNs(),
     });
-    await this.ctx.db.transaction(async (tx) => {
+    const allowed = await this.ctx.db.transaction(async (tx) => {
       await tx.groups.insert(stored);
       await tx.mls.putGroupState(stored.id, 0n, serializeGroupState(state));
-      await allowConversation(tx, toHex(stored.id)); // creating means consenting
+      return allowConversation(tx, toHex(stored.id)); // creating means consenting
     });
+    this.ctx.prefs.consentChanged(allowed);
     const group = new Group(this.ctx, stored);
     // Our own other installations join too (libxmtp adds every installation of every inbox).
     await group.addMembers(inboxIds.filter((i) => i !== me));
@@ -158,7 +162,10 @@ export class Conversations {
   ): Promise<Dm> {
     const me = this.ctx.identity.inboxId;
     const id = dmId(me, peerInboxId);
-    const existing = await this.ctx.db.groups.findDms(id);
+    // A DM restored from an archive has no MLS state until a welcome comes: not usable to send.
+    const existing = (await this.ctx.db.groups.findDms(id)).filter(
+      (g) => g.membershipState !== GroupMembershipState.Restored,
+    );
     if (existing[0] !== undefined) return new Dm(this.ctx, existing[0]);
     const state = await engineCreateDm(
       this.ctx.identity,
@@ -175,11 +182,12 @@ export class Conversations {
       welcomeCursor: null,
       rotatedAtNs: nowNs(),
     });
-    await this.ctx.db.transaction(async (tx) => {
+    const allowed = await this.ctx.db.transaction(async (tx) => {
       await tx.groups.insert(stored);
       await tx.mls.putGroupState(stored.id, 0n, serializeGroupState(state));
-      await allowConversation(tx, toHex(stored.id));
+      return allowConversation(tx, toHex(stored.id));
     });
+    this.ctx.prefs.consentChanged(allowed);
     const dm = new Dm(this.ctx, stored);
     await dm.addMembers([peerInboxId]);
     this.notify(dm, 0n);
@@ -290,6 +298,15 @@ export class Conversations {
   async getDmByInboxId(peerInboxId: string): Promise<Dm | undefined> {
     const [row] = await this.ctx.db.groups.findDms(dmId(this.ctx.identity.inboxId, peerInboxId));
     return row === undefined ? undefined : new Dm(this.ctx, row);
+  }
+
+  /** The HMAC keys of every listed conversation, keyed by hex group id (libxmtp's hmac_keys). */
+  async hmacKeys(): Promise<Record<string, { key: Uint8Array; epoch: bigint }[]>> {
+    const out: Record<string, { key: Uint8Array; epoch: bigint }[]> = {};
+    for (const c of await this.list({ consentStates: ["allowed", "unknown", "denied"] })) {
+      Object.assign(out, await c.hmacKeys());
+    }
+    return out;
   }
 
   // ---- welcomes ----
@@ -450,40 +467,70 @@ export class Conversations {
     const groupId = state.groupContext.groupId;
     const existing = await this.ctx.db.groups.get(groupId);
     const installationKey = this.ctx.identity.installationKey.publicKey;
-    if (existing !== undefined) {
+    // A group restored from an archive (no MLS state) becomes the real one when its welcome comes.
+    const restored = existing?.membershipState === GroupMembershipState.Restored;
+    const type = ext.metadata.conversationType;
+    const sync = type === ConversationType.SYNC && this.deviceSync !== undefined;
+    if (
+      (existing !== undefined && !restored) ||
+      (type !== ConversationType.GROUP && type !== ConversationType.DM && !sync)
+    ) {
+      // Oneshot groups (and sync groups with device sync off) are not conversations.
       await this.ctx.db.cursors.advance(installationKey, CursorKind.Welcome, originator, v1.id);
       return undefined;
     }
-    const dm = ext.metadata.conversationType === ConversationType.DM;
+    const dm = type === ConversationType.DM;
     const dmMembers = ext.metadata.dmMembers;
     if (dm && dmMembers === undefined) {
       throw new ClientError("CLIENT_WELCOME_INVALID", "a DM welcome without dm_members");
     }
-    if (
-      ext.metadata.conversationType !== ConversationType.GROUP &&
-      ext.metadata.conversationType !== ConversationType.DM
-    ) {
-      // Sync and oneshot groups are not conversations (device sync is not supported yet).
-      await this.ctx.db.cursors.advance(installationKey, CursorKind.Welcome, originator, v1.id);
-      return undefined;
-    }
+    if (sync) this.checkSyncGroup(ext);
     const stored = storedGroup({
       id: groupId,
-      conversationType: dm ? DbConversationType.Dm : DbConversationType.Group,
+      conversationType: dm
+        ? DbConversationType.Dm
+        : sync
+          ? DbConversationType.Sync
+          : DbConversationType.Group,
       addedByInboxId: ext.metadata.creatorInboxId,
       dmId: dm ? dmId(dmMembers!.memberOneInboxId, dmMembers!.memberTwoInboxId) : null,
       welcomeCursor: { originatorId: 0, sequenceId: messageCursor },
       rotatedAtNs: 0n,
     });
     await this.ctx.db.transaction(async (tx) => {
-      await tx.groups.insert(stored);
+      if (restored) {
+        await tx.groups.update(groupId, {
+          membershipState: stored.membershipState,
+          welcomeCursor: stored.welcomeCursor,
+          rotatedAtNs: 0n,
+        });
+      } else {
+        await tx.groups.insert(stored);
+      }
       await tx.mls.putGroupState(groupId, state.groupContext.epoch, serializeGroupState(state));
       // Messages up to the commit that added us belong to epochs we cannot read. The cursor is
       // the commit's sequence id; commits are sequenced under originator 0 on d14n too.
       await tx.cursors.set(groupId, CursorKind.ApplicationMessage, 0, messageCursor);
       await tx.cursors.advance(installationKey, CursorKind.Welcome, originator, v1.id);
     });
-    return dm ? new Dm(this.ctx, stored) : new Group(this.ctx, stored);
+    if (sync) {
+      this.deviceSync?.syncGroupJoined();
+      return undefined; // not a conversation
+    }
+    const fresh = restored ? ((await this.ctx.db.groups.get(groupId)) ?? stored) : stored;
+    return dm ? new Dm(this.ctx, fresh) : new Group(this.ctx, fresh);
+  }
+
+  /** A sync group holds only our own inbox, and we created it (from another installation). */
+  private checkSyncGroup(ext: ReturnType<typeof readGroupExtensions>): void {
+    const me = this.ctx.identity.inboxId;
+    const inboxes = Object.keys(ext.membership.members);
+    if (ext.metadata.creatorInboxId !== me || inboxes.some((i) => i !== me)) {
+      throw new ClientError(
+        "CLIENT_WELCOME_INVALID",
+        "a sync group welcome from another inbox (sync groups hold only our own installations)",
+      );
+    }
   }
 
   /**
@@ -554,7 +601,15 @@ export class Conversations {
       const consent = await consentOfMany(this.ctx.db, all, this.ctx.identity.inboxId);
       all = all.filter((_, i) => states.includes(consent[i]!));
     }
-    const due = await this.groupsNeedingSync(all);
+    // Sync groups are synced too (libxmtp's syncAllConversations), but not counted.
+    const syncGroups =
+      this.deviceSync === undefined
+        ? []
+        : await this.ctx.db.groups.list({
+            conversationTypes: [DbConversationType.Sync],
+            membershipStates: [GroupMembershipState.Allowed],
+          });
+    const due = await this.groupsNeedingSync([...all, ...syncGroups]);
     let next = 0;
     let messages = 0;
     const worker = async () => {
@@ -569,6 +624,7 @@ export class Conversations {
       }
     };
     await Promise.all(Array.from({ length: Math.min(SYNC_ALL_CONCURRENCY, due.length) }, worker));
+    if (syncGroups.length > 0) await this.deviceSync?.afterSyncAll();
     return { conversations: all.length, messages };
   }
 

@@ -23,7 +23,16 @@ export type ClientErrorCode =
   | "CLIENT_DB_RELEASED"
   | "CLIENT_CLOSED"
   | "CLIENT_LEAVE_REFUSED"
-  | "CLIENT_NOT_DELETABLE";
+  | "CLIENT_NOT_DELETABLE"
+  | "CLIENT_DEVICE_SYNC_DISABLED"
+  | "CLIENT_HISTORY_SERVER"
+  // Archives (sync/archive/errors.ts: ArchiveError).
+  | "ARCHIVE_INVALID_KEY_LENGTH"
+  | "ARCHIVE_TRUNCATED"
+  | "ARCHIVE_BAD_KEY"
+  | "ARCHIVE_CORRUPT"
+  | "ARCHIVE_MISSING_METADATA"
+  | "ARCHIVE_TOO_LARGE";
 
 export class ClientError extends Error {
   override name = "ClientError";

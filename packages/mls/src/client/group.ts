@@ -38,12 +38,13 @@ import {
   GroupMessageInputSchema,
   type GroupMessage_V1 as GroupMessageV1,
 } from "@x/proto/mls/api/v1";
-import { EncodedContentSchema } from "@x/proto/mls/message_contents";
+import { type EncodedContent, EncodedContentSchema } from "@x/proto/mls/message_contents";
 import type { ClientState } from "ts-mls";
 import {
   type AdminListAction,
   calculateMessageId,
   deriveHmacKey,
+  deriveHmacKeys,
   disappearingEnabled,
   encryptApplicationMessage,
   removeMembers as engineRemoveMembers,
@@ -543,6 +544,21 @@ export class Group {
     return streamGroupMessages(this.ctx, this, options);
   }
 
+  /**
+   * The HMAC keys of this conversation for the 30-day epochs around now (push servers use them to
+   * drop our own messages); every installation of the inbox derives the same ones once device
+   * sync shared the inbox's root key. Keyed by hex group id, as libxmtp's hmac_keys.
+   */
+  async hmacKeys(): Promise<Record<string, { key: Uint8Array; epoch: bigint }[]>> {
+    const root = await hmacRootKey(this.ctx.db);
+    return {
+      [this.id]: deriveHmacKeys(root, this.groupId).map((k) => ({
+        key: k.key,
+        epoch: BigInt(k.epoch),
+      })),
+    };
+  }
+
   // ---- consent ----
 
   /** Its own consent record, else (DMs) the peer inbox's, else "unknown". */
@@ -552,7 +568,9 @@ export class Group {
 
   async updateConsentState(state: ConsentStateName): Promise<void> {
     checkConsentState(state);
-    await setConsent(this.ctx.db, [{ entityType: "conversation_id", entity: this.id, state }]);
+    this.ctx.prefs.consentChanged(
+      await setConsent(this.ctx.db, [{ entityType: "conversation_id", entity: this.id, state }]),
+    );
   }
 
   protected async receive(): Promise<number> {
@@ -849,9 +867,18 @@ export class Group {
   async send<T = string>(content: T, codec?: ContentCodec<T>): Promise<string> {
     const c = (codec ?? (new TextCodec() as unknown as ContentCodec<T>)) as ContentCodec<T>;
     const encoded = encodeContentMessage(c, content);
+    await this.allow(); // sending means consenting
+    return this.sendEncoded(encoded, c.shouldPush(content));
+  }
+
+  /** Consent "allowed" for this conversation (told to the other installations too). */
+  protected async allow(): Promise<void> {
+    this.ctx.prefs.consentChanged(await allowConversation(this.ctx.db, this.id));
+  }
+
+  /** Encrypts, stores and publishes encoded content; returns the hex message id. */
+  protected sendEncoded(encoded: EncodedContent, shouldPush: boolean): Promise<string> {
     const bytes = toBinary(EncodedContentSchema, encoded);
-    const shouldPush = c.shouldPush(content);
-    await allowConversation(this.ctx.db, this.id); // sending means consenting
     return this.ctx.lock.run(this.id, async () => {
       // No sync before encrypting (as libxmtp): if a commit we have not read moved the epoch on,
       // members still decrypt with the past epoch's retained keys, and the sync after the publish

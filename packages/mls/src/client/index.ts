@@ -14,6 +14,7 @@ export {
   type ConsentEntityTypeName,
   type ConsentRecordInput,
   type ConsentStateName,
+  type ConsentView,
   Preferences,
 } from "./consent.js";
 export type { DecodedMessage } from "./content.js";
@@ -54,6 +55,27 @@ export type {
   StreamConversationsOptions,
   StreamMessagesOptions,
 } from "./streams.js";
+export {
+  ARCHIVE_KEY_SIZE,
+  type ArchiveElementName,
+  ArchiveError,
+  type ArchiveErrorCode,
+  type ArchiveMetadata,
+  type ArchiveOptions,
+  type ArchiveSource,
+  archiveFileMetadata,
+  archiveMetadata,
+  createArchiveFile,
+  DEFAULT_MAX_ARCHIVE_BYTES,
+  exportArchive,
+  exportArchiveBytes,
+  type ImportArchiveOptions,
+  type ImportSummary,
+  importArchive,
+  importArchiveFile,
+} from "./sync/archive/index.js";
+export { SyncGroup } from "./sync/device-sync.js";
+export type { PreferenceUpdate } from "./sync/preference-hub.js";
 export { KEY_PACKAGE_QUEUE_INTERVAL_NS } from "./workers/key-package-maintenance.js";
 export {
   systemClock,

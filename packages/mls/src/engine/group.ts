@@ -36,7 +36,12 @@ import {
   type MessageDisappearingSettings,
   metadataOverLimit,
 } from "./metadata.js";
-import { encodeGroupMembership, type GroupMembership, type MutableMetadata } from "./payloads.js";
+import {
+  ConversationType,
+  encodeGroupMembership,
+  type GroupMembership,
+  type MutableMetadata,
+} from "./payloads.js";
 import { defaultPolicySet, dmPolicySet } from "./policies.js";
 import { bytesEqual, toHex } from "./tls.js";
 import { encodeWelcomeMessage, type WelcomeRecipient } from "./welcome.js";
@@ -137,6 +142,28 @@ export async function createGroup(
       permissions: options.permissions ?? defaultPolicySet(),
     }),
     groupId,
+    options.now,
+  );
+}
+
+/**
+ * The device-sync group of our own inbox (libxmtp `DeviceSyncClient::get_sync_group`): immutable
+ * metadata SYNC with us as creator, the default mutable metadata (empty name, description, image
+ * and app data; us as super admin) and the "All members" policies. Members: our inbox only.
+ */
+export async function createSyncGroup(
+  identity: XmtpIdentity,
+  options: { groupId?: Uint8Array; now?: Date } = {},
+): Promise<ClientState> {
+  return newGroup(
+    identity,
+    initialGroupExtensions({
+      metadata: { conversationType: ConversationType.SYNC, creatorInboxId: identity.inboxId },
+      mutableMetadata: defaultGroupMutableMetadata(identity.inboxId, {}),
+      membership: { members: { [identity.inboxId]: 0n }, failedInstallations: [] },
+      permissions: defaultPolicySet(),
+    }),
+    options.groupId ?? randomGroupId(),
     options.now,
   );
 }

@@ -1,10 +1,12 @@
 // The local XMTP node: MlsApi, IdentityApi and Health over gRPC (HTTP/2 cleartext, prior
 // knowledge, like xmtp-node-go on 5556) and gRPC-web (HTTP/1.1, like the Envoy proxy on 5557);
 // and on a port of its own (5050) the d14n API, gateway and node in one (reference/d14n.md §13),
-// over gRPC (h2c) and gRPC-web (HTTP/1.1) on the same port.
+// over gRPC (h2c) and gRPC-web (HTTP/1.1) on the same port; and on another (5558) the history
+// server of libxmtp's device sync.
 import http from "node:http";
 import http2 from "node:http2";
 import net, { type AddressInfo } from "node:net";
+import path from "node:path";
 import { type DescMessage, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import {
   Code,
@@ -35,6 +37,7 @@ import {
 import { PayerApi } from "@x/proto/xmtpv4/payer_api";
 import { Broker } from "../broker.js";
 import { D14N_NODE_ID } from "../d14n/envelopes.js";
+import { type RunningHistoryServer, startHistoryServer } from "../history/server.js";
 import { IdIdentityValidator } from "../identity/id-validator.js";
 import type { IdentityUpdateValidator } from "../identity/validator.js";
 import { D14nService } from "../services/d14n.js";
@@ -71,6 +74,17 @@ export interface NodeOptions {
    * otherwise; an embedding app asks for it, so a restart on a fixed v3 port never collides).
    */
   d14nPort?: number | null;
+  /**
+   * Port of the history server (device sync archives, HTTP/1.1 with CORS); 0 picks a free one.
+   * Unset or null: none (x-node and `x node` serve one on 5558 unless told otherwise).
+   */
+  historyPort?: number | null;
+  /**
+   * Folder of the history server's uploads, or null to keep them in memory. Default: beside a
+   * SQLite `db` file, `<db>.history` (`./node.sqlite.history`); in memory for ":memory:",
+   * postgres:// and an already open `store`.
+   */
+  historyDir?: string | null;
   /** How often an idle SubscribeEnvelopes stream gets an empty keepalive response (default 30 s). */
   d14nKeepaliveMs?: number;
   /** SQLite file, ":memory:", or a postgres:// URL (default ":memory:"). Ignored with `store`. */
@@ -114,16 +128,29 @@ export interface RunningNode {
   /** http://host:port of the d14n listener (libxmtp's gatewayHost, @x/api-d14n), if any. */
   d14nUrl: string | undefined;
   d14nPort: number | undefined;
+  /** http://host:port of the history server (libxmtp's `historySyncUrl`), if any. */
+  historyUrl: string | undefined;
+  historyPort: number | undefined;
   /** The d14n originator signing key, secp256k1 compressed (33 bytes), if d14n is served. */
   d14nNodePublicKey: Uint8Array | undefined;
   /** The d14n gateway's payer key, secp256k1 compressed (33 bytes), if d14n is served. */
   d14nPayerPublicKey: Uint8Array | undefined;
   store: NodeStore;
   /**
-   * Stops accepting calls (on every listener, d14n included), ends open streams with
+   * Stops accepting calls (on every listener, d14n and history included), ends open streams with
    * Unavailable, lets in-flight calls finish (up to 5 s), then closes the store it opened.
    */
   stop(): Promise<void>;
+}
+
+/** Where the history server keeps its uploads (see NodeOptions.historyDir). */
+export function historyDirFor(
+  options: Pick<NodeOptions, "db" | "store" | "historyDir">,
+): string | null {
+  if (options.historyDir !== undefined) return options.historyDir;
+  const db = options.store ? undefined : options.db;
+  if (!db || db === ":memory:" || /^postgres(ql)?:\/\//.test(db)) return null;
+  return path.join(path.dirname(db), `${path.basename(db)}.history`);
 }
 
 const kClient = createContextKey<string>("ip_unknown", { description: "client address" });
@@ -192,6 +219,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const readMaxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const requestedPort = options.port ?? DEFAULT_PORT;
   const d14nRequested = options.d14nPort ?? undefined;
+  const historyRequested = options.historyPort ?? undefined;
   const store = options.store ?? (await NodeStore.open({ db: options.db ?? ":memory:" }));
   const shutdown = new AbortController();
   const limiter =
@@ -532,10 +560,19 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   let port: number;
   let webPort: number | undefined;
   let d14nPort: number | undefined;
+  let history: RunningHistoryServer | undefined;
   try {
     port = await listen(h2, requestedPort, host);
     if (web) webPort = await listen(web, options.webPort ?? DEFAULT_WEB_PORT, host);
     if (d14nListener) d14nPort = await listen(d14nListener, d14nRequested ?? 0, host);
+    if (historyRequested !== undefined) {
+      history = await startHistoryServer({
+        host,
+        port: historyRequested,
+        dir: historyDirFor(options),
+        log,
+      });
+    }
   } catch (e) {
     h2.close();
     web?.close();
@@ -546,7 +583,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const urlHost = host.includes(":") ? `[${host}]` : host;
   if (d14nPort !== undefined) d14nUrl = `http://${urlHost}:${d14nPort}`;
   log(
-    `xmtp node: gRPC on http://${urlHost}:${port}${webPort ? `, gRPC-web on http://${urlHost}:${webPort}` : ""}${d14nUrl ? `, d14n on ${d14nUrl}` : ""}`,
+    `xmtp node: gRPC on http://${urlHost}:${port}${webPort ? `, gRPC-web on http://${urlHost}:${webPort}` : ""}${d14nUrl ? `, d14n on ${d14nUrl}` : ""}${history ? `, history server on ${history.url}` : ""}`,
   );
   if (d14nPublicKeys) {
     log(
@@ -562,6 +599,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         new Promise<void>((r) => h2.close(() => r())),
         web ? new Promise<void>((r) => web.close(() => r())) : Promise.resolve(),
         d14nListener ? new Promise<void>((r) => d14nListener.close(() => r())) : Promise.resolve(),
+        history?.close(),
       ]);
       // Let in-flight calls finish (streams were just told to end), then cut what is left.
       for (const s of sessions) s.close();
@@ -588,6 +626,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     webPort,
     d14nUrl: d14nUrl || undefined,
     d14nPort,
+    historyUrl: history?.url,
+    historyPort: history?.port,
     d14nNodePublicKey: d14nPublicKeys?.node,
     d14nPayerPublicKey: d14nPublicKeys?.payer,
     store,

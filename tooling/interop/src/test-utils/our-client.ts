@@ -4,7 +4,7 @@ import { createD14nApiClient } from "@x/api-d14n";
 import { createGrpcApiClient } from "@x/api-grpc";
 import type { XmtpDatabase } from "@x/db";
 import { openSqlite } from "@x/db/sqlite";
-import { Client } from "@x/mls";
+import { Client, type ClientOptions } from "@x/mls";
 import { privateKeyToAccount } from "viem/accounts";
 import { randomWallet, type TempDir, type Wallet } from "./libxmtp.js";
 
@@ -27,7 +27,9 @@ export async function ourPeer(
   /** "d14n": `url` is the node's d14n URL and the client uses @x/api-d14n. */
   network: "v3" | "d14n" = "v3",
   /** Client options on top (e.g. `disableWorkers` where a test counts every call at the node). */
-  extra: { disableWorkers?: boolean } = {},
+  extra: Partial<
+    Pick<ClientOptions, "disableWorkers" | "historySyncUrl" | "deviceSyncMode" | "onWorkerError">
+  > = {},
 ): Promise<OurPeer> {
   const db = await openSqlite({ path });
   const skipped: unknown[] = [];

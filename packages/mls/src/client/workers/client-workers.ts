@@ -1,10 +1,15 @@
 // The workers a client runs (libxmtp's build() starts them): the task worker (key-package
-// maintenance, pending self-removal) and disappearing messages. Later workers (device sync,
-// commit log) register here.
+// maintenance, pending self-removal, sync archives), disappearing messages and device sync.
 import type { ClientContext } from "../context.js";
 import { DisappearingMessagesWorker } from "./disappearing-messages.js";
 import { keyPackageTaskHandlers, seedKeyPackageTasks } from "./key-package-maintenance.js";
-import { systemClock, type WorkerClock, type WorkerErrorInfo, WorkerRunner } from "./runner.js";
+import {
+  systemClock,
+  type Worker,
+  type WorkerClock,
+  type WorkerErrorInfo,
+  WorkerRunner,
+} from "./runner.js";
 import { type TaskHandlers, TaskWorker } from "./tasks.js";
 
 export interface ClientWorkerOptions {
@@ -12,6 +17,8 @@ export interface ClientWorkerOptions {
   onError?: (error: unknown, info: WorkerErrorInfo) => void;
   /** Handlers of task kinds that need more than the context (e.g. the group operations). */
   handlers?: TaskHandlers;
+  /** Workers that need more than the context (e.g. device sync). */
+  workers?: readonly Worker[];
 }
 
 export function clientWorkers(ctx: ClientContext, options: ClientWorkerOptions): WorkerRunner {
@@ -55,5 +62,6 @@ export function clientWorkers(ctx: ClientContext, options: ClientWorkerOptions):
     }),
   );
   runner.register(new DisappearingMessagesWorker(ctx.db, clock));
+  for (const worker of options.workers ?? []) runner.register(worker);
   return runner;
 }

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file device_sync/content.proto.
  */
 export const file_device_sync_content: GenFile = /*@__PURE__*/
-  fileDesc("ChlkZXZpY2Vfc3luYy9jb250ZW50LnByb3RvEhh4bXRwLmRldmljZV9zeW5jLmNvbnRlbnQirQIKEURldmljZVN5bmNDb250ZW50Ej4KB3JlcXVlc3QYASABKAsyKy54bXRwLmRldmljZV9zeW5jLmNvbnRlbnQuRGV2aWNlU3luY1JlcXVlc3RIABJGCgthY2tub3dsZWRnZRgCIAEoCzIvLnhtdHAuZGV2aWNlX3N5bmMuY29udGVudC5EZXZpY2VTeW5jQWNrbm93bGVkZ2VIABI6CgVyZXBseRgDIAEoCzIpLnhtdHAuZGV2aWNlX3N5bmMuY29udGVudC5EZXZpY2VTeW5jUmVwbHlIABJJChJwcmVmZXJlbmNlX3VwZGF0ZXMYBCABKAsyKy54bXRwLmRldmljZV9zeW5jLmNvbnRlbnQuUHJlZmVyZW5jZVVwZGF0ZXNIAEIJCgdjb250ZW50Iq4BChFEZXZpY2VTeW5jUmVxdWVzdBILCgNwaW4YASABKAkSEgoKc2VydmVyX3VybBgCIAEoCRJFCg9kZXByZWNhdGVkX2tpbmQYAyABKA4yKC54bXRwLmRldmljZV9zeW5jLkJhY2t1cEVsZW1lbnRTZWxlY3Rpb25CAhgBEjEKB29wdGlvbnMYBCABKAsyIC54bXRwLmRldmljZV9zeW5jLkFyY2hpdmVPcHRpb25zIisKFURldmljZVN5bmNBY2tub3dsZWRnZRISCgpyZXF1ZXN0X2lkGAEgASgJIoUCCg9EZXZpY2VTeW5jUmVwbHkSEgoKcmVxdWVzdF9pZBgBIAEoCRILCgN1cmwYAiABKAkSQwoOZW5jcnlwdGlvbl9rZXkYAyABKAsyKy54bXRwLmRldmljZV9zeW5jLmNvbnRlbnQuRGV2aWNlU3luY0tleVR5cGUSGAoMdGltZXN0YW1wX25zGAQgASgEQgIYARI6CgRraW5kGAUgASgOMigueG10cC5kZXZpY2Vfc3luYy5CYWNrdXBFbGVtZW50U2VsZWN0aW9uQgIYARI2CghtZXRhZGF0YRgGIAEoCzIkLnhtdHAuZGV2aWNlX3N5bmMuQmFja3VwTWV0YWRhdGFTYXZlIjEKEURldmljZVN5bmNLZXlUeXBlEhUKC2Flc18yNTZfZ2NtGAEgASgMSABCBQoDa2V5IlAKEVByZWZlcmVuY2VVcGRhdGVzEjsKB3VwZGF0ZXMYASADKAsyKi54bXRwLmRldmljZV9zeW5jLmNvbnRlbnQuUHJlZmVyZW5jZVVwZGF0ZSKWAQoQUHJlZmVyZW5jZVVwZGF0ZRI/Cgdjb25zZW50GAEgASgLMiwueG10cC5kZXZpY2Vfc3luYy5jb25zZW50X2JhY2t1cC5Db25zZW50U2F2ZUgAEjcKBGhtYWMYAiABKAsyJy54bXRwLmRldmljZV9zeW5jLmNvbnRlbnQuSG1hY0tleVVwZGF0ZUgAQggKBnVwZGF0ZSIqChZWMVVzZXJQcmVmZXJlbmNlVXBkYXRlEhAKCGNvbnRlbnRzGAEgAygMIjIKDUhtYWNLZXlVcGRhdGUSCwoDa2V5GAEgASgMEhQKDGN5Y2xlZF9hdF9ucxgCIAEoA2IGcHJvdG8z", [file_device_sync_consent_backup, file_device_sync_device_sync]);
+  fileDesc("ChlkZXZpY2Vfc3luYy9jb250ZW50LnByb3RvEhh4bXRwLmRldmljZV9zeW5jLmNvbnRlbnQirQIKEURldmljZVN5bmNDb250ZW50Ej4KB3JlcXVlc3QYASABKAsyKy54bXRwLmRldmljZV9zeW5jLmNvbnRlbnQuRGV2aWNlU3luY1JlcXVlc3RIABJGCgthY2tub3dsZWRnZRgCIAEoCzIvLnhtdHAuZGV2aWNlX3N5bmMuY29udGVudC5EZXZpY2VTeW5jQWNrbm93bGVkZ2VIABI6CgVyZXBseRgDIAEoCzIpLnhtdHAuZGV2aWNlX3N5bmMuY29udGVudC5EZXZpY2VTeW5jUmVwbHlIABJJChJwcmVmZXJlbmNlX3VwZGF0ZXMYBCABKAsyKy54bXRwLmRldmljZV9zeW5jLmNvbnRlbnQuUHJlZmVyZW5jZVVwZGF0ZXNIAEIJCgdjb250ZW50IqgBChFEZXZpY2VTeW5jUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEhAKCHBpbl9jb2RlGAIgASgJEjoKBGtpbmQYAyABKA4yKC54bXRwLmRldmljZV9zeW5jLkJhY2t1cEVsZW1lbnRTZWxlY3Rpb25CAhgBEjEKB29wdGlvbnMYBCABKAsyIC54bXRwLmRldmljZV9zeW5jLkFyY2hpdmVPcHRpb25zIisKFURldmljZVN5bmNBY2tub3dsZWRnZRISCgpyZXF1ZXN0X2lkGAEgASgJIoUCCg9EZXZpY2VTeW5jUmVwbHkSEgoKcmVxdWVzdF9pZBgBIAEoCRILCgN1cmwYAiABKAkSQwoOZW5jcnlwdGlvbl9rZXkYAyABKAsyKy54bXRwLmRldmljZV9zeW5jLmNvbnRlbnQuRGV2aWNlU3luY0tleVR5cGUSGAoMdGltZXN0YW1wX25zGAQgASgEQgIYARI6CgRraW5kGAUgASgOMigueG10cC5kZXZpY2Vfc3luYy5CYWNrdXBFbGVtZW50U2VsZWN0aW9uQgIYARI2CghtZXRhZGF0YRgGIAEoCzIkLnhtdHAuZGV2aWNlX3N5bmMuQmFja3VwTWV0YWRhdGFTYXZlIjEKEURldmljZVN5bmNLZXlUeXBlEhUKC2Flc18yNTZfZ2NtGAEgASgMSABCBQoDa2V5IlAKEVByZWZlcmVuY2VVcGRhdGVzEjsKB3VwZGF0ZXMYASADKAsyKi54bXRwLmRldmljZV9zeW5jLmNvbnRlbnQuUHJlZmVyZW5jZVVwZGF0ZSKWAQoQUHJlZmVyZW5jZVVwZGF0ZRI/Cgdjb25zZW50GAEgASgLMiwueG10cC5kZXZpY2Vfc3luYy5jb25zZW50X2JhY2t1cC5Db25zZW50U2F2ZUgAEjcKBGhtYWMYAiABKAsyJy54bXRwLmRldmljZV9zeW5jLmNvbnRlbnQuSG1hY0tleVVwZGF0ZUgAQggKBnVwZGF0ZSIqChZWMVVzZXJQcmVmZXJlbmNlVXBkYXRlEhAKCGNvbnRlbnRzGAEgAygMIjIKDUhtYWNLZXlVcGRhdGUSCwoDa2V5GAEgASgMEhQKDGN5Y2xlZF9hdF9ucxgCIAEoA2IGcHJvdG8z", [file_device_sync_consent_backup, file_device_sync_device_sync]);
 
 /**
  * @generated from message xmtp.device_sync.content.DeviceSyncContent
@@ -61,25 +61,28 @@ export const DeviceSyncContentSchema: GenMessage<DeviceSyncContent> = /*@__PURE_
 
 /**
  * A new installation asks for an archive.
+ * Field names as libxmtp 1.9.1 gives them: newer xmtp/proto calls field 1 `pin` and field 2
+ * `server_url` (same wire, other meaning). 1.9.1 puts 32 random alphanumerics in field 1 and
+ * matches the Acknowledge and Reply by it; it leaves field 2 empty.
  *
  * @generated from message xmtp.device_sync.content.DeviceSyncRequest
  */
 export type DeviceSyncRequest = Message<"xmtp.device_sync.content.DeviceSyncRequest"> & {
   /**
-   * @generated from field: string pin = 1;
+   * @generated from field: string request_id = 1;
    */
-  pin: string;
+  requestId: string;
 
   /**
-   * @generated from field: string server_url = 2;
+   * @generated from field: string pin_code = 2;
    */
-  serverUrl: string;
+  pinCode: string;
 
   /**
-   * @generated from field: xmtp.device_sync.BackupElementSelection deprecated_kind = 3 [deprecated = true];
+   * @generated from field: xmtp.device_sync.BackupElementSelection kind = 3 [deprecated = true];
    * @deprecated
    */
-  deprecatedKind: BackupElementSelection;
+  kind: BackupElementSelection;
 
   /**
    * @generated from field: xmtp.device_sync.ArchiveOptions options = 4;

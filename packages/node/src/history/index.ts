@@ -1,0 +1,11 @@
+export {
+  DEFAULT_HISTORY_MAX_AGE_MS,
+  DEFAULT_HISTORY_MAX_TOTAL_BYTES,
+  DEFAULT_HISTORY_MAX_UPLOADS,
+  DEFAULT_HISTORY_PORT,
+  DEFAULT_HISTORY_REQUEST_TIMEOUT_MS,
+  DEFAULT_MAX_UPLOAD_BYTES,
+  type HistoryServerOptions,
+  type RunningHistoryServer,
+  startHistoryServer,
+} from "./server.js";
