@@ -1,5 +1,5 @@
 // Device sync between our client and real libxmtp 1.9.1 installations of the same inbox (same
-// wallet), through a real @x/node and its history server: history (conversations, old messages,
+// wallet), through a real @x/node (v3, and d14n) and its history server: history (conversations, old messages,
 // consent) both ways, consent changes both ways (and in our consent stream), and HMAC keys that
 // every installation derives alike.
 
@@ -12,12 +12,23 @@ import { type OurPeer, ourPeer, ourTexts } from "./test-utils/our-client.js";
 import { record } from "./test-utils/streams.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+/**
+ * What a client skipped, less what d14n makes it skip by design: a newcomer has no cursor for the
+ * application-message originator, so it reads the messages from before it joined and cannot
+ * decrypt them (libxmtp 1.9.1 does the same; reference/d14n.md §7).
+ */
+const unexpected = (p: OurPeer, network: "v3" | "d14n") =>
+  p.skipped.filter(
+    (e) => network === "v3" || (e as { code?: string }).code !== "MLS_EPOCH_TOO_OLD",
+  );
 /** An inbox id nobody uses: consent records do not need the inbox to exist. */
 const someInbox = (c: string) => c.repeat(64);
 
-describe("device sync with libxmtp 1.9.1", () => {
+describe.each(["v3", "d14n"] as const)("device sync with libxmtp 1.9.1 (%s)", (network) => {
   const dir = new TempDir();
   let node: RunningNode;
+  /** The node's v3 URL, or its d14n gateway. */
+  let url: string;
   let historyUrl: string;
   const ours: OurPeer[] = [];
   const theirs: Libxmtp191[] = [];
@@ -28,12 +39,13 @@ describe("device sync with libxmtp 1.9.1", () => {
       wallet,
       appVersion: "interop-1.9.1",
       historySyncUrl: history,
+      ...(network === "d14n" ? { gatewayHost: url } : {}),
     });
     theirs.push(l);
     return l;
   };
   const our = async (wallet = randomWallet()) => {
-    const p = await ourPeer(node.url, dir, wallet, undefined, "v3", { historySyncUrl: historyUrl });
+    const p = await ourPeer(url, dir, wallet, undefined, network, { historySyncUrl: historyUrl });
     ours.push(p);
     return p;
   };
@@ -43,8 +55,10 @@ describe("device sync with libxmtp 1.9.1", () => {
       port: 0,
       webPort: null,
       historyPort: 0,
+      d14nPort: network === "d14n" ? 0 : null,
       db: dir.file("node.sqlite"),
     });
+    url = network === "d14n" ? node.d14nUrl! : node.url;
     historyUrl = node.historyUrl!;
   });
   afterAll(async () => {
@@ -116,7 +130,7 @@ describe("device sync with libxmtp 1.9.1", () => {
       "both installations to derive the same HMAC keys",
       { timeoutMs: 30_000, intervalMs: 500 },
     );
-    expect(fresh.skipped).toEqual([]);
+    expect(unexpected(fresh, network)).toEqual([]);
   }, 120_000);
 
   it("a new libxmtp 1.9.1 installation gets an installation of ours' conversations, old messages and consent", async () => {
@@ -161,7 +175,7 @@ describe("device sync with libxmtp 1.9.1", () => {
       await group.sync();
       return (await ourTexts(group)).includes("from libxmtp's new installation");
     }, "our old installation to read the new libxmtp one");
-    expect(old.skipped).toEqual([]);
+    expect(unexpected(old, network)).toEqual([]);
   }, 120_000);
 
   it("two installations of ours: the new one asks by itself at start (as 1.9.1), and gets the history", async () => {
@@ -193,8 +207,8 @@ describe("device sync with libxmtp 1.9.1", () => {
       async () => (await texts191(fg)).includes("ours after ours"),
       "libxmtp to read the new installation",
     );
-    expect(old.skipped).toEqual([]);
-    expect(fresh.skipped).toEqual([]);
+    expect(unexpected(old, network)).toEqual([]);
+    expect(unexpected(fresh, network)).toEqual([]);
   }, 90_000);
 
   it("an archive file of ours imports into a fresh installation; a damaged one changes nothing", async () => {
@@ -212,7 +226,7 @@ describe("device sync with libxmtp 1.9.1", () => {
     const meta = await a.client.archiveMetadata(file, key);
     expect(meta.elements).toEqual(["messages", "consent"]);
 
-    const b = await ourPeer(node.url, dir, randomWallet(), undefined, "v3", {
+    const b = await ourPeer(url, dir, randomWallet(), undefined, network, {
       deviceSyncMode: "disabled",
     });
     ours.push(b);
