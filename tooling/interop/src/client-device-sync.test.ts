@@ -310,6 +310,25 @@ describe.each(["v3", "d14n"] as const)("device sync with libxmtp 1.9.1 (%s)", (n
     expect(b.skipped.length).toBe(skippedBefore + 2);
   }, 60_000);
 
+  it("with device sync off, no sync group is made or joined and requests are refused", async () => {
+    const wallet = randomWallet();
+    const on = await our(wallet);
+    const off = await ourPeer(url, dir, wallet, undefined, network, {
+      deviceSyncMode: "disabled",
+    });
+    ours.push(off);
+    await off.client.waitForSyncWorkerInit();
+    expect(off.client.workerStatus().map((w) => w.kind)).not.toContain("device-sync");
+    await expect(off.client.sendSyncRequest()).rejects.toMatchObject({
+      code: "CLIENT_DEVICE_SYNC_DISABLED",
+    });
+    await on.client.sendSyncRequest(); // its sync group adds `off`, whose welcome is ignored
+    await off.client.conversations.sync();
+    expect(await off.client.deviceSync.syncGroups()).toEqual([]);
+    expect(await off.client.conversations.list()).toEqual([]);
+    expect(unexpected(off, network)).toEqual([]);
+  }, 60_000);
+
   it("consent set on one installation reaches the other, both ways, and our consent stream", async () => {
     const wallet = randomWallet();
     const l = await libxmtp(wallet);

@@ -162,11 +162,14 @@ export class DeviceSync implements DeviceSyncHooks {
 
   /**
    * The worker's first round (libxmtp `sync_init`): with other installations of our inbox and no
-   * sync group, create one (they are added) and, with a history server, ask for history.
+   * sync group, create one (they are added) and, with a history server, ask for history. Unlike
+   * 1.9.1, an installation alone in its inbox makes none (no one would read it).
    */
   async init(): Promise<void> {
     if (!this.options.enabled || (await this.syncGroups()).length > 0) return;
-    const state = (await this.ctx.identities.latest([this.me])).get(this.me);
+    // The stored identity updates (no call): registration read them; an installation that came
+    // later makes its own sync group and adds us.
+    const state = await this.ctx.identities.stateOf(this.me).catch(() => undefined);
     if (state === undefined || state.state.installationIds().length < 2) return;
     const group = await this.createGroup();
     if (this.options.historySyncUrl !== undefined) await this.request(group);
