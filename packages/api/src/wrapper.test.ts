@@ -38,6 +38,28 @@ describe("XmtpApi paging", () => {
     ]);
   });
 
+  it("puts a v3 node's out-of-order page back in id order, each message once, nothing old", async () => {
+    const client = new FakeClient();
+    client.addGroupMessages(G, 150);
+    const honest = client.queryGroupMessages.bind(client);
+    // A node that answers each page reversed, repeats its first message and one before the cursor.
+    client.queryGroupMessages = async (request) => {
+      const res = await honest(request);
+      const cursor = request.pagingInfo!.idCursor;
+      const old = client.groupMessages.find((m) => m.version.value!.id === cursor);
+      res.messages = [
+        ...res.messages.slice().reverse(),
+        res.messages[0]!,
+        ...(old ? [old] : []),
+      ];
+      return res;
+    };
+    const messages = await api(client).queryGroupMessages(G, { cursor: 10n });
+    expect(messages.map((m) => m.version.value!.id)).toEqual(
+      Array.from({ length: 140 }, (_, i) => BigInt(i + 11)),
+    );
+  });
+
   it("pages an installation's welcomes the same way", async () => {
     const client = new FakeClient();
     const key = Uint8Array.of(7, 7);

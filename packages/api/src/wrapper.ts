@@ -98,6 +98,33 @@ export interface InboxIdLookup extends Identifier {
 
 const idOf = (m: GroupMessage | WelcomeMessage): bigint => m.version.value?.id ?? 0n;
 
+/**
+ * A v3 page as the protocol promises it: ascending ids after the cursor, each once. A node that
+ * answers out of order would otherwise make a reader skip what comes after a higher id, for good
+ * (its cursor moves past them).
+ */
+function inIdOrder<T extends GroupMessage | WelcomeMessage>(messages: T[], after: bigint): T[] {
+  let ordered = true;
+  let prev = after;
+  for (const m of messages) {
+    if (idOf(m) <= prev) {
+      ordered = false;
+      break;
+    }
+    prev = idOf(m);
+  }
+  if (ordered) return messages;
+  const seen = new Set<bigint>();
+  return [...messages]
+    .sort((a, b) => (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0))
+    .filter((m) => {
+      const id = idOf(m);
+      if (id <= after || seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
+}
+
 /** Each filter's vector cursor (a v3 id cursor is originator 0's entry). */
 const vectors = (filters: readonly StreamFilterCursor[]): VectorCursor[] =>
   filters.map((f) => f.lastSeen ?? new Map(f.cursor ? [[0, f.cursor]] : []));
@@ -230,8 +257,12 @@ export class XmtpApi {
         idCursor: cursor,
       };
       const res = await this.retry(() => query(pagingInfo, new Map(lastSeen)), options.signal);
-      if (res.messages.length > 0) yield res.messages;
-      const last = res.messages.at(-1);
+      // A v3 page is one topic's messages by id; d14n clients order their pages themselves.
+      const messages = this.client.originatorAware
+        ? res.messages
+        : inIdOrder(res.messages, cursor);
+      if (messages.length > 0) yield messages;
+      const last = messages.at(-1);
       if (!last || res.messages.length < this.pageSize || (res.pagingInfo?.idCursor ?? 0n) === 0n)
         return;
       cursor = idOf(last);

@@ -31,8 +31,9 @@ describe("our client: identity operations through @x/node", () => {
   const dir = new TempDir();
   let node: RunningNode;
   const opened: OurPeer[] = [];
+  // Device sync off: its sync group would refresh our inbox's stored state in the background.
   const peer = async (wallet = randomWallet()) => {
-    const p = await ourPeer(node.url, dir, wallet);
+    const p = await ourPeer(node.url, dir, wallet, undefined, "v3", { deviceSyncMode: "disabled" });
     opened.push(p);
     return p;
   };

@@ -1,9 +1,10 @@
 // The standing fault suite (bounded here; `pnpm test:reliability` runs it long): three of our
 // clients talk to @x/node through fault-injecting API clients (delays, calls that never arrive,
-// answers lost after the node acted, calls that arrive twice, streams reset mid-way) while they
-// send, rename and rotate keys at the same time; a libxmtp 1.9.1 member on a clean connection
-// sends too. Afterwards: nothing lost, nothing duplicated, every member in the same epoch with
-// the same messages in the same order, libxmtp reading everything, and the live stream complete.
+// answers lost after the node acted, calls that arrive twice, answers out of order, streams reset
+// mid-way) while they send, rename and rotate keys at the same time; a libxmtp 1.9.1 member on a
+// clean connection sends too. Afterwards: nothing lost, nothing duplicated, every member in the
+// same epoch with the same messages in the same order, libxmtp reading everything, and the live
+// stream complete.
 // XMTP_RELIABILITY_ROUNDS and XMTP_RELIABILITY_SEED replay a run.
 import { openSqlite } from "@x/db/sqlite";
 import { Client, type Conversation, type DecodedMessage } from "@x/mls";
@@ -35,7 +36,14 @@ describe(`reliability under injected faults (seed ${SEED}, ${ROUNDS} rounds)`, (
   const apis: ReturnType<typeof faultyApi>[] = [];
   const stats: FaultStats = {
     calls: 0,
-    faults: { delay: 0, unavailable: 0, "lost-answer": 0, duplicate: 0, "stream-reset": 0 },
+    faults: {
+      delay: 0,
+      unavailable: 0,
+      "lost-answer": 0,
+      duplicate: 0,
+      "stream-reset": 0,
+      reorder: 0,
+    },
   };
 
   beforeAll(async () => {

@@ -2,11 +2,18 @@
 // client, so every fault looks to the client as it would on a bad network. Seeded, so a failing
 // run can be replayed. Unary calls may be delayed, fail before reaching the node, have their
 // answer lost after the node acted (the retry then repeats a write), or reach the node twice.
-// Streams may be delayed or reset mid-way.
+// Query answers may come back in another order (each page shuffled). Streams may be delayed or
+// reset mid-way.
 import { ApiError, type XmtpApiClient } from "@x/api";
 import { createGrpcApiClient } from "@x/api-grpc";
 
-export type FaultKind = "delay" | "unavailable" | "lost-answer" | "duplicate" | "stream-reset";
+export type FaultKind =
+  | "delay"
+  | "unavailable"
+  | "lost-answer"
+  | "duplicate"
+  | "stream-reset"
+  | "reorder";
 
 export interface FaultStats {
   calls: number;
@@ -45,13 +52,38 @@ export function faultyApi(
   const random = prng(options.seed);
   const stats: FaultStats = options.shared ?? {
     calls: 0,
-    faults: { delay: 0, unavailable: 0, "lost-answer": 0, duplicate: 0, "stream-reset": 0 },
+    faults: {
+      delay: 0,
+      unavailable: 0,
+      "lost-answer": 0,
+      duplicate: 0,
+      "stream-reset": 0,
+      reorder: 0,
+    },
   };
   const state: FaultyApi = { client: undefined as unknown as XmtpApiClient, stats, enabled: false };
   const pick = (): FaultKind | undefined => {
     if (!state.enabled || random() >= options.rate) return undefined;
     const r = random();
-    return r < 0.35 ? "delay" : r < 0.6 ? "unavailable" : r < 0.85 ? "lost-answer" : "duplicate";
+    return r < 0.3
+      ? "delay"
+      : r < 0.5
+        ? "unavailable"
+        : r < 0.7
+          ? "lost-answer"
+          : r < 0.85
+            ? "duplicate"
+            : "reorder";
+  };
+  /** A page of messages in another order (Fisher-Yates with the seeded PRNG). */
+  const shuffled = (res: unknown): unknown => {
+    const messages = (res as { messages?: unknown[] } | null)?.messages;
+    if (!Array.isArray(messages)) return res;
+    for (let i = messages.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [messages[i], messages[j]] = [messages[j], messages[i]];
+    }
+    return res;
   };
   const lost = (rpc: string) => ApiError.connectionLost("injected fault", { rpc });
 
@@ -97,6 +129,8 @@ export function faultyApi(
           case "duplicate":
             await (call(...args) as Promise<unknown>).catch(() => undefined);
             return call(...args);
+          case "reorder":
+            return shuffled(await call(...args));
           default:
             return call(...args);
         }
