@@ -47,11 +47,7 @@ describe("XmtpApi paging", () => {
       const res = await honest(request);
       const cursor = request.pagingInfo!.idCursor;
       const old = client.groupMessages.find((m) => m.version.value!.id === cursor);
-      res.messages = [
-        ...res.messages.slice().reverse(),
-        res.messages[0]!,
-        ...(old ? [old] : []),
-      ];
+      res.messages = [...res.messages.slice().reverse(), res.messages[0]!, ...(old ? [old] : [])];
       return res;
     };
     const messages = await api(client).queryGroupMessages(G, { cursor: 10n });

@@ -258,9 +258,7 @@ export class XmtpApi {
       };
       const res = await this.retry(() => query(pagingInfo, new Map(lastSeen)), options.signal);
       // A v3 page is one topic's messages by id; d14n clients order their pages themselves.
-      const messages = this.client.originatorAware
-        ? res.messages
-        : inIdOrder(res.messages, cursor);
+      const messages = this.client.originatorAware ? res.messages : inIdOrder(res.messages, cursor);
       if (messages.length > 0) yield messages;
       const last = messages.at(-1);
       if (!last || res.messages.length < this.pageSize || (res.pagingInfo?.idCursor ?? 0n) === 0n)
