@@ -85,7 +85,7 @@ import {
   recordDeletion,
   withDeletions,
 } from "./deletions.js";
-import { ClientError } from "./errors.js";
+import { ClientError, errorText } from "./errors.js";
 import { isLeaveRequest, recordLeaveRequest } from "./leave-requests.js";
 import {
   checkBeforePublish,
@@ -641,6 +641,9 @@ export class Group {
       } catch (e) {
         // Stale commits (lost races), undecryptable or forged messages: typed error, state kept.
         this.ctx.onSkipped(e, { groupId: this.groupId, cursor: m.id });
+        if ((e as { code?: unknown }).code === "MLS_EPOCH_IN_FUTURE") {
+          await this.markMaybeForked(m.id, state.groupContext.epoch, e);
+        }
       }
       if (processed === undefined || processed.kind !== "commit") {
         run ??= { state: undefined, rows: [], last: new Map(), count: 0 };
@@ -658,6 +661,36 @@ export class Group {
       await this.processCommit(processed, m, originator);
     }
     await flush();
+  }
+
+  /**
+   * A message from an epoch ahead of ours: we may have forked from the other members (libxmtp's
+   * local fork signal, `process_group_message_error_for_fork_detection`). Shown by debugInfo().
+   */
+  private async markMaybeForked(cursor: bigint, epoch: bigint, error: unknown): Promise<void> {
+    const forkDetails = `Message cursor [${cursor}] is from an epoch greater than group epoch [${epoch}], your group may be forked (${errorText(error)})`;
+    await this.ctx.db.groups.update(this.groupId, { maybeForked: true, forkDetails });
+    this.stored = { ...this.stored, maybeForked: true, forkDetails };
+  }
+
+  /**
+   * What libxmtp's conversation debug info shows: the epoch, whether this installation may have
+   * forked from the group (a message from a future epoch was seen), and the commit-log state
+   * (not kept yet: null).
+   */
+  async debugInfo(): Promise<{
+    epoch: bigint;
+    maybeForked: boolean;
+    forkDetails: string;
+    isCommitLogForked: boolean | null;
+  }> {
+    const fresh = (await this.ctx.db.groups.get(this.groupId)) ?? this.stored;
+    return {
+      epoch: await this.epoch(),
+      maybeForked: fresh.maybeForked,
+      forkDetails: fresh.forkDetails,
+      isCommitLogForked: fresh.isCommitLogForked,
+    };
   }
 
   /** The stored row of an application message from another member (none for empty frames). */
