@@ -3,7 +3,7 @@
 // consent) both ways, consent changes both ways (and in our consent stream), and HMAC keys that
 // every installation derives alike.
 
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { type RunningNode, startNode } from "@x/node";
 import { createLibxmtp191, type Libxmtp191 } from "@x/testing/libxmtp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -180,7 +180,9 @@ describe.each(["v3", "d14n"] as const)("device sync with libxmtp 1.9.1 (%s)", (n
 
   it("two installations of ours: the new one asks by itself at start (as 1.9.1), and gets the history", async () => {
     const wallet = randomWallet();
-    const old = await our(wallet);
+    const oldPath = dir.file(`old-${n++}.sqlite`);
+    const old = await ourPeer(url, dir, wallet, oldPath, network, { historySyncUrl: historyUrl });
+    ours.push(old);
     const friend = await libxmtp(randomWallet(), "");
     const group = await old.client.conversations.createGroup([friend.client.inboxId]);
     await group.sendText("ours before ours");
@@ -209,6 +211,23 @@ describe.each(["v3", "d14n"] as const)("device sync with libxmtp 1.9.1 (%s)", (n
     );
     expect(unexpected(old, network)).toEqual([]);
     expect(unexpected(fresh, network)).toEqual([]);
+
+    // Each sync message is handled once, across restarts: the reopened old installation does
+    // not answer the request again (no new upload on the history server).
+    const uploads = () => readdirSync(`${dir.file("node.sqlite")}.history`).length;
+    const before = uploads();
+    expect(before).toBeGreaterThan(0);
+    await old.client.close();
+    // Without workers a request is answered inside syncPreferences, so a second answer would
+    // show at once.
+    const reopened = await ourPeer(url, dir, wallet, oldPath, network, {
+      historySyncUrl: historyUrl,
+      disableWorkers: true,
+    });
+    ours.push(reopened);
+    await reopened.client.syncPreferences();
+    await reopened.client.syncPreferences();
+    expect(uploads()).toBe(before);
   }, 90_000);
 
   it("an archive file of ours imports into a fresh installation; a damaged one changes nothing", async () => {
