@@ -208,6 +208,76 @@ describe("on Postgres", () => {
     await admin.query(`create database ${name}`);
     return server.url.replace(/\/postgres$/, `/${name}`);
   });
+
+  // Two nodes (stores) on one database, writing to one group at once: ids come from one sequence,
+  // and a transaction may commit after a later one. A reader paging by id cursor must never see
+  // an id appear below a cursor it already passed (it would skip that message for good).
+  it("commits a topic's rows in id order across stores, so a reader's cursor never skips one", async () => {
+    const name = `store_${++n}`;
+    await admin.query(`create database ${name}`);
+    const url = server.url.replace(/\/postgres$/, `/${name}`);
+    const stores = await Promise.all([NodeStore.open({ db: url }), NodeStore.open({ db: url })]);
+    const group = u8(7, 7);
+    try {
+      let done = false;
+      const writers = stores.flatMap((store, s) =>
+        Array.from({ length: 4 }, async (_, w) => {
+          for (let i = 0; i < 25; i++) {
+            const k = s * 1_000 + w * 100 + i;
+            const unique = (g: Uint8Array) => ({ ...msg(g, 0), data: u8(1, k >> 8, k & 0xff) });
+            await store.insertGroupMessages([unique(group), unique(u8(8))], 1n);
+          }
+        }),
+      );
+      const seen: bigint[][] = [];
+      const reader = (async () => {
+        while (!done) {
+          const page = await stores[0]!.queryGroupMessages(group, { direction: "asc", limit: 100 });
+          const all = [...page.rows];
+          let cursor = all.at(-1)?.id;
+          while (cursor !== undefined && page.rows.length === 100) {
+            const next = await stores[0]!.queryGroupMessages(group, {
+              direction: "asc",
+              limit: 100,
+              cursor,
+            });
+            all.push(...next.rows);
+            if (next.rows.length < 100) break;
+            cursor = next.rows.at(-1)?.id;
+          }
+          seen.push(all.map((r) => r.id));
+        }
+      })();
+      await Promise.all(writers);
+      done = true;
+      await reader;
+      const final = (await stores[0]!.queryGroupMessages(group, { direction: "asc", limit: 100 }))
+        .rows;
+      expect(final.length).toBe(100);
+      const every: bigint[] = [];
+      let cursor: bigint | undefined;
+      for (;;) {
+        const page = await stores[1]!.queryGroupMessages(group, {
+          direction: "asc",
+          limit: 100,
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        every.push(...page.rows.map((r) => r.id));
+        if (page.rows.length < 100) break;
+        cursor = page.rows.at(-1)!.id;
+      }
+      expect(every).toHaveLength(200);
+      const skipped = seen.filter((ids) => {
+        const max = ids.at(-1);
+        if (max === undefined) return false;
+        return every.filter((id) => id <= max).length !== ids.length;
+      });
+      expect(seen.length).toBeGreaterThan(3);
+      expect(skipped).toEqual([]);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  }, 60_000);
 });
 
 describe("on a SQLite file", () => {

@@ -1,7 +1,7 @@
 // The node's storage: typed queries over the schema, with xmtp-node-go's paging rules.
 import { createHash } from "node:crypto";
 import { toHex } from "@x/crypto";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
 import { yieldToOthers } from "../services/limits.js";
 import { D14nStore } from "./d14n.js";
 import { big, inboxIdsFor, inChunks } from "./queries.js";
@@ -116,6 +116,12 @@ function toPage<T extends { id: bigint }>(rows: T[], limit: number, direction: "
   } satisfies Page<T>;
 }
 
+/** A 64-bit advisory-lock key for a topic: the first 8 bytes of sha256(kind ‖ topic), signed. */
+function topicLockKey(kind: string, topic: Uint8Array): bigint {
+  const digest = createHash("sha256").update(kind).update(topic).digest();
+  return digest.readBigInt64BE(0);
+}
+
 export class NodeStore {
   /** The d14n network's tables (envelopes, counters, keys, address index). */
   readonly d14n: D14nStore;
@@ -170,6 +176,25 @@ export class NodeStore {
     await this.db.destroy();
   }
 
+  /**
+   * On Postgres, writers to one topic (a group, an installation's welcomes, an inbox's log) take
+   * turns until they commit. Ids come from one sequence, and without this a transaction can
+   * commit after one that drew a later id: a reader paging by id cursor would already be past
+   * it, and never read it. (SQLite has one writer at a time anyway.) Locks are taken in one
+   * order, so two batches cannot deadlock.
+   */
+  private async lockTopics(
+    trx: Transaction<Database>,
+    kind: string,
+    topics: readonly Uint8Array[],
+  ): Promise<void> {
+    if (this.dialect !== "postgres") return;
+    const keys = [...new Set(topics.map((t) => topicLockKey(kind, t)))].sort((a, b) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    for (const key of keys) await sql`select pg_advisory_xact_lock(${key})`.execute(trx);
+  }
+
   // --- group messages ---
 
   /**
@@ -182,6 +207,11 @@ export class NodeStore {
   ): Promise<StoredGroupMessage[]> {
     const stored: StoredGroupMessage[] = [];
     await this.db.transaction().execute(async (trx) => {
+      await this.lockTopics(
+        trx,
+        "group",
+        messages.map((m) => m.groupId),
+      );
       for (const m of messages) {
         const row = await trx
           .insertInto("group_messages")
@@ -244,6 +274,11 @@ export class NodeStore {
   async insertWelcomes(welcomes: NewWelcome[], createdNs: bigint): Promise<StoredWelcome[]> {
     const stored: StoredWelcome[] = [];
     await this.db.transaction().execute(async (trx) => {
+      await this.lockTopics(
+        trx,
+        "welcome",
+        welcomes.map((w) => w.installationKey),
+      );
       for (const w of welcomes) {
         const row = await trx
           .insertInto("welcome_messages")
@@ -398,6 +433,7 @@ export class NodeStore {
     nowNs: bigint,
   ): Promise<InboxLogEntry> {
     return this.db.transaction().execute(async (trx) => {
+      await this.lockTopics(trx, "inbox", [new TextEncoder().encode(inboxId)]);
       const row = await trx
         .insertInto("inbox_log")
         .values({ inbox_id: inboxId, server_timestamp_ns: nowNs, identity_update_proto: update })
