@@ -231,7 +231,29 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
 
   const groupBroker = new Broker<StoredGroupMessage>();
   const welcomeBroker = new Broker<StoredWelcome>();
-  const mls = new MlsService({ store, groupBroker, welcomeBroker, now });
+  // Nodes on one Postgres database: every stored row (ours too) reaches our streams through the
+  // database's notifications, in commit order, so each topic stays in id order across nodes.
+  const sharedRows = await store.followRows(
+    async (notice) => {
+      if (notice.kind === "g") {
+        for (const m of await store.groupMessagesByIds(notice.ids)) {
+          groupBroker.publish(toHex(m.groupId), m);
+        }
+      } else {
+        for (const w of await store.welcomesByIds(notice.ids)) {
+          welcomeBroker.publish(toHex(w.installationKey), w);
+        }
+      }
+    },
+    (e) => log(`stored rows from the database: ${(e as Error).message}`),
+  );
+  const mls = new MlsService({
+    store,
+    groupBroker,
+    welcomeBroker,
+    now,
+    publishedElsewhere: sharedRows !== undefined,
+  });
   // One validator for both networks: its cached states are keyed by the exact log they follow.
   const validator =
     options.identityValidator ?? new IdIdentityValidator({ scwVerifier: options.scwVerifier });
@@ -613,6 +635,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       }, 5_000);
       await closed;
       clearTimeout(timer);
+      await sharedRows?.close();
       if (!options.store) await store.close();
       log("xmtp node stopped");
     })();

@@ -59,6 +59,11 @@ export interface MlsServiceDeps {
   welcomeBroker: Broker<StoredWelcome>;
   /** Nanoseconds since the Unix epoch. */
   now: () => bigint;
+  /**
+   * Stored rows reach the brokers some other way (nodes sharing a Postgres database: through
+   * the database's notifications, which keep each topic in id order across nodes).
+   */
+  publishedElsewhere?: boolean;
 }
 
 /** The bytes a stored row holds (its payload), for the subscription buffer's bound. */
@@ -100,6 +105,7 @@ export class MlsService {
     });
     await this.groupWrites.run(async () => {
       const stored = await this.deps.store.insertGroupMessages(parsed, this.deps.now());
+      if (this.deps.publishedElsewhere) return;
       for (const m of stored) this.deps.groupBroker.publish(hex(m.groupId), m);
     });
   }
@@ -150,6 +156,7 @@ export class MlsService {
     });
     await this.welcomeWrites.run(async () => {
       const stored = await this.deps.store.insertWelcomes(welcomes, this.deps.now());
+      if (this.deps.publishedElsewhere) return;
       for (const w of stored) this.deps.welcomeBroker.publish(hex(w.installationKey), w);
     });
   }

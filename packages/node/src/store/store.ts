@@ -5,6 +5,16 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction
 import { yieldToOthers } from "../services/limits.js";
 import { D14nStore } from "./d14n.js";
 import { big, inboxIdsFor, inChunks } from "./queries.js";
+import {
+  encodeNotice,
+  followRows,
+  IDS_PER_NOTICE,
+  newInstanceId,
+  ROW_CHANNEL,
+  type RowFeed,
+  type RowKind,
+  type RowNotice,
+} from "./row-feed.js";
 import { type Database, type Dialect, migrationProvider } from "./schema.js";
 
 /** node-go's `maxPageSize`: larger or zero limits become 100. */
@@ -126,11 +136,67 @@ export class NodeStore {
   /** The d14n network's tables (envelopes, counters, keys, address index). */
   readonly d14n: D14nStore;
 
+  /** This instance, in the row notices it sends to other nodes on the same Postgres database. */
+  readonly instanceId = newInstanceId();
+
   private constructor(
     readonly db: Kysely<Database>,
     readonly dialect: Dialect,
+    /** The Postgres URL (other nodes' row notices are read on a connection of their own). */
+    private readonly url?: string,
   ) {
     this.d14n = new D14nStore(db, dialect);
+  }
+
+  /**
+   * On Postgres: calls `onNotice` with the rows every node on this database (this one too)
+   * stores, one notice at a time in commit order. Undefined on SQLite (one node per file).
+   */
+  followRows(
+    onNotice: (n: RowNotice) => Promise<void>,
+    onError: (e: unknown) => void,
+  ): Promise<RowFeed> | undefined {
+    if (this.dialect !== "postgres" || this.url === undefined) return undefined;
+    return followRows(this.url, onNotice, onError);
+  }
+
+  /** Tells every node (inside the inserting transaction: delivered at its commit). */
+  private async notifyRows(
+    trx: Transaction<Database>,
+    kind: RowKind,
+    ids: bigint[],
+  ): Promise<void> {
+    if (this.dialect !== "postgres") return;
+    for (let i = 0; i < ids.length; i += IDS_PER_NOTICE) {
+      const payload = encodeNotice({
+        from: this.instanceId,
+        kind,
+        ids: ids.slice(i, i + IDS_PER_NOTICE),
+      });
+      await sql`select pg_notify(${ROW_CHANNEL}, ${payload})`.execute(trx);
+    }
+  }
+
+  async groupMessagesByIds(ids: readonly bigint[]): Promise<StoredGroupMessage[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom("group_messages")
+      .selectAll()
+      .where("id", "in", [...ids])
+      .orderBy("id", "asc")
+      .execute();
+    return rows.map(groupMessageRow);
+  }
+
+  async welcomesByIds(ids: readonly bigint[]): Promise<StoredWelcome[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom("welcome_messages")
+      .selectAll()
+      .where("id", "in", [...ids])
+      .orderBy("id", "asc")
+      .execute();
+    return rows.map(welcomeRow);
   }
 
   /** Opens (and migrates) the store named by `options.db`. */
@@ -151,7 +217,9 @@ export class NodeStore {
       sqlite.pragma("busy_timeout = 5000");
       db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     }
-    const store = new NodeStore(db, isPostgres ? "postgres" : "sqlite");
+    const store = isPostgres
+      ? new NodeStore(db, "postgres", options.db)
+      : new NodeStore(db, "sqlite");
     try {
       await store.migrate();
     } catch (e) {
@@ -229,6 +297,11 @@ export class NodeStore {
           .executeTakeFirst();
         if (row) stored.push({ ...m, id: big(row.id), createdNs });
       }
+      await this.notifyRows(
+        trx,
+        "g",
+        stored.map((m) => m.id),
+      );
     });
     return stored;
   }
@@ -297,6 +370,11 @@ export class NodeStore {
           .executeTakeFirst();
         if (row) stored.push({ ...w, id: big(row.id), createdNs });
       }
+      await this.notifyRows(
+        trx,
+        "w",
+        stored.map((w) => w.id),
+      );
     });
     return stored;
   }
