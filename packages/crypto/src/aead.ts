@@ -1,8 +1,9 @@
-// ChaCha20-Poly1305 (RFC 8439) for payloads encrypted under a known symmetric key, such as the
-// "pointee" of a welcome pointer (libxmtp's wrap_payload_symmetric: empty AAD), and AES-256-GCM
-// (NIST SP 800-38D) with a caller-chosen 12-byte nonce and no AAD, as libxmtp's archives use it.
+// ChaCha20-Poly1305 (RFC 8439, native on Node: chacha.ts) for payloads encrypted under a known
+// symmetric key, such as the "pointee" of a welcome pointer (libxmtp's wrap_welcome_symmetric:
+// the pointer's key and nonce, empty AAD), and AES-256-GCM (NIST SP 800-38D) with a
+// caller-chosen 12-byte nonce and no AAD, as libxmtp's archives use it.
 import { gcm } from "@noble/ciphers/aes.js";
-import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
+import { chacha20Poly1305Open, chacha20Poly1305Seal } from "./chacha.js";
 import { assertBytes, CryptoError } from "./errors.js";
 
 /** AEAD identifiers as OpenMLS numbers them; the welcome-pointer proto uses the same values. */
@@ -22,13 +23,13 @@ export interface SymmetricInput {
 
 /** Encrypts `data`; the result is ciphertext ‖ 16-byte tag. */
 export function encryptSymmetric(input: SymmetricInput): Uint8Array {
-  const cipher = cipherFor(input);
-  return cipher.encrypt(input.data);
+  const aad = checkSymmetric(input);
+  return chacha20Poly1305Seal(input.key, input.nonce, input.data, aad);
 }
 
 /** Decrypts and authenticates. Throws CRYPTO_DECRYPTION_FAILED when the tag does not verify. */
 export function decryptSymmetric(input: SymmetricInput): Uint8Array {
-  const cipher = cipherFor(input);
+  const aad = checkSymmetric(input);
   if (input.data.length < 16) {
     throw new CryptoError(
       "CRYPTO_MALFORMED_CIPHERTEXT",
@@ -36,7 +37,7 @@ export function decryptSymmetric(input: SymmetricInput): Uint8Array {
     );
   }
   try {
-    return cipher.decrypt(input.data);
+    return chacha20Poly1305Open(input.key, input.nonce, input.data, aad);
   } catch (cause) {
     throw new CryptoError(
       "CRYPTO_DECRYPTION_FAILED",
@@ -46,7 +47,8 @@ export function decryptSymmetric(input: SymmetricInput): Uint8Array {
   }
 }
 
-function cipherFor(input: SymmetricInput) {
+/** Checks the algorithm and sizes; returns the AAD (empty by default). */
+function checkSymmetric(input: SymmetricInput): Uint8Array {
   if (input.aeadType !== AeadType.ChaCha20Poly1305) {
     throw new CryptoError(
       "CRYPTO_UNSUPPORTED_ALGORITHM",
@@ -58,7 +60,7 @@ function cipherFor(input: SymmetricInput) {
   assertBytes(input.data, "data");
   const aad = input.aad ?? new Uint8Array();
   assertBytes(aad, "aad");
-  return chacha20poly1305(input.key, input.nonce, aad);
+  return aad;
 }
 
 /** AES-256-GCM with a 12-byte nonce and no AAD: ciphertext ‖ 16-byte tag. */

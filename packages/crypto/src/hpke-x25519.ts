@@ -1,5 +1,7 @@
-// HPKE base mode (RFC 9180) for exactly one suite, the one libxmtp wraps Curve25519 welcomes with:
-// KEM 0x0020 DHKEM(X25519, HKDF-SHA256), KDF 0x0001 HKDF-SHA256, AEAD 0x0003 ChaCha20-Poly1305.
+// HPKE base mode (RFC 9180) for the suite libxmtp wraps Curve25519 welcomes with: KEM 0x0020
+// DHKEM(X25519, HKDF-SHA256), KDF 0x0001 HKDF-SHA256, AEAD 0x0003 ChaCha20-Poly1305. The key
+// schedule and contexts also serve other KEMs with the same KDF and AEAD (X-Wing, xwing.ts):
+// only the suite_id in the labels changes (`baseModeSuite`).
 // Same bytes as any RFC 9180 implementation, built for speed:
 // - X25519 runs through WebCrypto (native) with a handful of calls per setup and no PKCS#8
 //   export; where WebCrypto has no X25519 it falls back to @noble/curves;
@@ -38,19 +40,45 @@ export const HPKE_X25519_SUITE_ID = concatBytes(
 function labelHead(suiteId: Uint8Array, label: string): Uint8Array {
   return concatBytes(utf8("HPKE-v1"), suiteId, utf8(label));
 }
+/** The labels of DHKEM(X25519)'s own derivations. */
 const LABEL = {
   dkpPrk: labelHead(KEM_SUITE_ID, "dkp_prk"),
   sk: labelHead(KEM_SUITE_ID, "sk"),
   eaePrk: labelHead(KEM_SUITE_ID, "eae_prk"),
   sharedSecret: labelHead(KEM_SUITE_ID, "shared_secret"),
-  pskIdHash: labelHead(HPKE_X25519_SUITE_ID, "psk_id_hash"),
-  infoHash: labelHead(HPKE_X25519_SUITE_ID, "info_hash"),
-  secret: labelHead(HPKE_X25519_SUITE_ID, "secret"),
-  key: labelHead(HPKE_X25519_SUITE_ID, "key"),
-  baseNonce: labelHead(HPKE_X25519_SUITE_ID, "base_nonce"),
-  exp: labelHead(HPKE_X25519_SUITE_ID, "exp"),
-  sec: labelHead(HPKE_X25519_SUITE_ID, "sec"),
 };
+
+/** The key schedule's labels of one suite (HKDF-SHA256, ChaCha20-Poly1305, some KEM). */
+export interface BaseModeSuite {
+  /** "HPKE" ‖ kem_id ‖ 0x0001 ‖ 0x0003 */
+  readonly suiteId: Uint8Array;
+  readonly infoHash: Uint8Array;
+  readonly secret: Uint8Array;
+  readonly key: Uint8Array;
+  readonly baseNonce: Uint8Array;
+  readonly exp: Uint8Array;
+  readonly sec: Uint8Array;
+  /** LabeledExtract("", "psk_id_hash", ""), the same for every base-mode context. */
+  readonly pskIdHash: Uint8Array;
+}
+
+/** The base-mode key schedule of the suite (kemId, HKDF-SHA256, ChaCha20-Poly1305). */
+export function baseModeSuite(kemId: number): BaseModeSuite {
+  const suiteId = concatBytes(
+    utf8("HPKE"),
+    Uint8Array.of(kemId >>> 8, kemId & 0xff, 0x00, 0x01, 0x00, 0x03),
+  );
+  return {
+    suiteId,
+    infoHash: labelHead(suiteId, "info_hash"),
+    secret: labelHead(suiteId, "secret"),
+    key: labelHead(suiteId, "key"),
+    baseNonce: labelHead(suiteId, "base_nonce"),
+    exp: labelHead(suiteId, "exp"),
+    sec: labelHead(suiteId, "sec"),
+    pskIdHash: labeledExtract(EMPTY, labelHead(suiteId, "psk_id_hash"), EMPTY),
+  };
+}
 
 /** LabeledExtract(salt, label, ikm) = HKDF-Extract(salt, "HPKE-v1" ‖ suite_id ‖ label ‖ ikm). */
 function labeledExtract(salt: Uint8Array, head: Uint8Array, ikm: Uint8Array): Uint8Array {
@@ -67,6 +95,9 @@ function labeledExpand(
   const labeledInfo = concatBytes(Uint8Array.of(length >>> 8, length & 0xff), head, info);
   return hkdfSha256Expand(prk, labeledInfo, length);
 }
+
+/** The key schedule of DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305. */
+const X25519_SUITE = baseModeSuite(0x0020);
 
 // ---------------------------------------------------------------------------------------------
 // X25519
@@ -324,14 +355,18 @@ export interface KeySchedule {
   key: Uint8Array;
   baseNonce: Uint8Array;
   exporterSecret: Uint8Array;
+  /** The suite's "sec" label head, for Export (DHKEM(X25519)'s suite when absent). */
+  exportLabel?: Uint8Array;
 }
 
-let pskIdHash: Uint8Array | undefined;
-
 /** KeySchedule(mode_base, shared_secret, info, psk = "", psk_id = "") (§5.1). */
-export function keyScheduleBase(sharedSecret: Uint8Array, info: Uint8Array): KeySchedule {
+export function keyScheduleBase(
+  sharedSecret: Uint8Array,
+  info: Uint8Array,
+  suite: BaseModeSuite = X25519_SUITE,
+): KeySchedule {
   assertBytes(info, "info");
-  return keySchedule(sharedSecret, labeledExtract(EMPTY, LABEL.infoHash, info));
+  return keySchedule(sharedSecret, labeledExtract(EMPTY, suite.infoHash, info), suite);
 }
 
 /** Infos from this size are hashed by WebCrypto (native) rather than @noble/hashes. */
@@ -339,7 +374,7 @@ const NATIVE_INFO_HASH_FROM = 4 * 1024;
 let zeroHmacKey: ReturnType<SubtleCrypto["importKey"]> | undefined;
 type SubtleCrypto = typeof globalThis.crypto.subtle;
 /** The last info hashed and its hash (infos are public: the MLS group context and the like). */
-let lastInfo: { info: Uint8Array; hash: Uint8Array } | undefined;
+let lastInfo: { info: Uint8Array; suite: BaseModeSuite; hash: Uint8Array } | undefined;
 
 /**
  * info_hash = LabeledExtract("", "info_hash", info). MLS encrypts to many members with one info
@@ -347,14 +382,16 @@ let lastInfo: { info: Uint8Array; hash: Uint8Array } | undefined;
  * GroupSecrets: tens of KB, once per new member), so the last info's hash is kept and reused when
  * the next info has the same bytes; large infos are hashed natively.
  */
-async function infoHashOf(info: Uint8Array): Promise<Uint8Array> {
+async function infoHashOf(info: Uint8Array, suite: BaseModeSuite): Promise<Uint8Array> {
   assertBytes(info, "info");
   const last = lastInfo;
-  if (last !== undefined && bytesEqual(last.info, info)) return last.hash.slice();
+  if (last !== undefined && last.suite === suite && bytesEqual(last.info, info)) {
+    return last.hash.slice();
+  }
   const subtle = globalThis.crypto?.subtle;
   let hash: Uint8Array;
   if (info.length < NATIVE_INFO_HASH_FROM || subtle === undefined) {
-    hash = labeledExtract(EMPTY, LABEL.infoHash, info);
+    hash = labeledExtract(EMPTY, suite.infoHash, info);
   } else {
     // HKDF-Extract with an empty salt is HMAC keyed with HashLen zero bytes (RFC 5869 §2.2).
     zeroHmacKey ??= subtle.importKey(
@@ -364,22 +401,26 @@ async function infoHashOf(info: Uint8Array): Promise<Uint8Array> {
       false,
       ["sign"],
     );
-    const input = concatBytes(LABEL.infoHash, info);
+    const input = concatBytes(suite.infoHash, info);
     hash = new Uint8Array(await subtle.sign("HMAC", await zeroHmacKey, input));
   }
-  if (info.length > 64) lastInfo = { info: info.slice(), hash: hash.slice() };
+  if (info.length > 64) lastInfo = { info: info.slice(), suite, hash: hash.slice() };
   return hash;
 }
 
-function keySchedule(sharedSecret: Uint8Array, infoHash: Uint8Array): KeySchedule {
+function keySchedule(
+  sharedSecret: Uint8Array,
+  infoHash: Uint8Array,
+  suite: BaseModeSuite,
+): KeySchedule {
   assertBytes(sharedSecret, "sharedSecret", SECRET_LENGTH);
-  pskIdHash ??= labeledExtract(EMPTY, LABEL.pskIdHash, EMPTY);
-  const context = concatBytes(Uint8Array.of(MODE_BASE), pskIdHash, infoHash);
-  const secret = labeledExtract(sharedSecret, LABEL.secret, EMPTY);
+  const context = concatBytes(Uint8Array.of(MODE_BASE), suite.pskIdHash, infoHash);
+  const secret = labeledExtract(sharedSecret, suite.secret, EMPTY);
   return {
-    key: labeledExpand(secret, LABEL.key, context, KEY_LENGTH),
-    baseNonce: labeledExpand(secret, LABEL.baseNonce, context, NONCE_LENGTH),
-    exporterSecret: labeledExpand(secret, LABEL.exp, context, HASH_LENGTH),
+    key: labeledExpand(secret, suite.key, context, KEY_LENGTH),
+    baseNonce: labeledExpand(secret, suite.baseNonce, context, NONCE_LENGTH),
+    exporterSecret: labeledExpand(secret, suite.exp, context, HASH_LENGTH),
+    exportLabel: suite.sec,
   };
 }
 
@@ -390,12 +431,14 @@ abstract class Context {
   private readonly key: Uint8Array;
   private readonly baseNonce: Uint8Array;
   private readonly exporterSecret: Uint8Array;
+  private readonly exportLabel: Uint8Array;
   private seq = 0;
 
   protected constructor(schedule: KeySchedule) {
     this.key = schedule.key;
     this.baseNonce = schedule.baseNonce;
     this.exporterSecret = schedule.exporterSecret;
+    this.exportLabel = schedule.exportLabel ?? X25519_SUITE.sec;
   }
 
   /** Messages sealed or opened so far (the next sequence number). */
@@ -409,7 +452,7 @@ abstract class Context {
     if (!Number.isInteger(length) || length < 1 || length > MAX_EXPORT_LENGTH) {
       throw invalidInput(`an export has 1 to ${MAX_EXPORT_LENGTH} bytes, not ${length}`);
     }
-    return labeledExpand(this.exporterSecret, LABEL.sec, exporterContext, length);
+    return labeledExpand(this.exporterSecret, this.exportLabel, exporterContext, length);
   }
 
   /**
@@ -500,9 +543,9 @@ export async function setupBaseSender(
 ): Promise<X25519HpkeSender> {
   const [{ sharedSecret, enc }, infoHash] = await Promise.all([
     encap(recipientPublicKey, options),
-    infoHashOf(info),
+    infoHashOf(info, X25519_SUITE),
   ]);
-  return new X25519HpkeSender(enc, keySchedule(sharedSecret, infoHash));
+  return new X25519HpkeSender(enc, keySchedule(sharedSecret, infoHash, X25519_SUITE));
 }
 
 /** SetupBaseR(enc, skR, info) (§5.1.1). */
@@ -514,7 +557,31 @@ export async function setupBaseRecipient(
 ): Promise<X25519HpkeRecipient> {
   const [sharedSecret, infoHash] = await Promise.all([
     decap(enc, recipientPrivateKey, options),
-    infoHashOf(info),
+    infoHashOf(info, X25519_SUITE),
   ]);
-  return new X25519HpkeRecipient(keySchedule(sharedSecret, infoHash));
+  return new X25519HpkeRecipient(keySchedule(sharedSecret, infoHash, X25519_SUITE));
+}
+
+/**
+ * SetupBaseS of another KEM of `suite` (same KDF and AEAD): the KEM's Encap already ran and gave
+ * `sharedSecret` and `enc`.
+ */
+export async function senderFromSharedSecret(
+  suite: BaseModeSuite,
+  sharedSecret: Uint8Array,
+  enc: Uint8Array,
+  info: Uint8Array,
+): Promise<X25519HpkeSender> {
+  const infoHash = await infoHashOf(info, suite);
+  return new X25519HpkeSender(enc, keySchedule(sharedSecret, infoHash, suite));
+}
+
+/** SetupBaseR of another KEM of `suite`: its Decap already gave `sharedSecret`. */
+export async function recipientFromSharedSecret(
+  suite: BaseModeSuite,
+  sharedSecret: Uint8Array,
+  info: Uint8Array,
+): Promise<X25519HpkeRecipient> {
+  const infoHash = await infoHashOf(info, suite);
+  return new X25519HpkeRecipient(keySchedule(sharedSecret, infoHash, suite));
 }

@@ -289,6 +289,107 @@ describe("welcome wrapping as libxmtp does it", () => {
   });
 });
 
+describe("X-Wing wrapping on our base-mode code, byte for byte as @hpke/core", () => {
+  const xwing = WrapperAlgorithm.XWingMlKem768Draft6;
+  const suite = hpkeSuite(xwing);
+  const info = encryptContextInfo(WELCOME_HPKE_LABEL);
+  const bytes = (b: ArrayBuffer) => new Uint8Array(b);
+
+  it("with fixed randomness, wrapWelcome gives exactly @hpke/core's bytes", async () => {
+    const recipient = await generateHpkeKeyPair(xwing);
+    const ekm = randomBytes(64);
+    const payload = randomBytes(20_000);
+    const secondaryPayload = Uint8Array.of(0x08, 0x2a);
+    const ours = await wrapWelcome(
+      { payload, secondaryPayload, publicKey: recipient.publicKey, algorithm: xwing },
+      ekm,
+    );
+    const sender = await suite.createSenderContext({
+      recipientPublicKey: await suite.kem.deserializePublicKey(recipient.publicKey),
+      info,
+      ekm,
+    });
+    const first = bytes(await sender.seal(payload, new Uint8Array()));
+    const second = bytes(await sender.seal(secondaryPayload, new Uint8Array()));
+    expect(toHex(ours.wrapped)).toBe(toHex(encodeHpkeCiphertext(bytes(sender.enc), first)));
+    expect(ours.wrappedSecondary).toEqual(second);
+  });
+
+  it("each opens what the other sealed", async () => {
+    const pair = await generateHpkeKeyPair(xwing);
+    const payload = randomBytes(3000);
+    const secondaryPayload = randomBytes(3);
+    const sender = await suite.createSenderContext({
+      recipientPublicKey: await suite.kem.deserializePublicKey(pair.publicKey),
+      info,
+    });
+    const wrapped = encodeHpkeCiphertext(
+      bytes(sender.enc),
+      bytes(await sender.seal(payload, new Uint8Array())),
+    );
+    const wrappedSecondary = bytes(await sender.seal(secondaryPayload, new Uint8Array()));
+    expect(
+      await unwrapWelcome({
+        wrapped,
+        wrappedSecondary,
+        privateKey: pair.privateKey,
+        algorithm: xwing,
+      }),
+    ).toEqual({ payload, secondaryPayload });
+
+    const ours = await wrapWelcome({
+      payload,
+      secondaryPayload,
+      publicKey: pair.publicKey,
+      algorithm: xwing,
+    });
+    const { kemOutput, ciphertext } = decodeHpkeCiphertext(ours.wrapped);
+    const recipient = await suite.createRecipientContext({
+      recipientKey: await suite.kem.deserializePrivateKey(pair.privateKey),
+      enc: kemOutput,
+      info,
+    });
+    expect(bytes(await recipient.open(ciphertext, new Uint8Array()))).toEqual(payload);
+    expect(bytes(await recipient.open(ours.wrappedSecondary, new Uint8Array()))).toEqual(
+      secondaryPayload,
+    );
+  });
+
+  it("derives key pairs as @hpke/core's X-Wing KEM does", async () => {
+    const ikm = randomBytes(40);
+    const ours = await deriveHpkeKeyPair(xwing, ikm);
+    const theirs = await suite.kem.deriveKeyPair(ikm);
+    expect(ours.publicKey).toEqual(bytes(await suite.kem.serializePublicKey(theirs.publicKey)));
+    expect(ours.privateKey).toEqual(bytes(await suite.kem.serializePrivateKey(theirs.privateKey)));
+  });
+
+  it("refuses bad X-Wing keys and randomness with typed errors", async () => {
+    const pair = await generateHpkeKeyPair(xwing);
+    const { wrapped } = await wrapWelcome({
+      payload: randomBytes(8),
+      publicKey: pair.publicKey,
+      algorithm: xwing,
+    });
+    await expect(
+      wrapWelcome({ payload: randomBytes(8), publicKey: randomBytes(1215), algorithm: xwing }),
+    ).rejects.toThrow(expect.objectContaining({ code: "CRYPTO_INVALID_KEY" }));
+    await expect(
+      wrapWelcome(
+        { payload: randomBytes(8), publicKey: pair.publicKey, algorithm: xwing },
+        randomBytes(32),
+      ),
+    ).rejects.toThrow(expect.objectContaining({ code: "CRYPTO_INVALID_INPUT" }));
+    await expect(
+      unwrapWelcome({ wrapped, privateKey: randomBytes(33), algorithm: xwing }),
+    ).rejects.toThrow(expect.objectContaining({ code: "CRYPTO_INVALID_KEY" }));
+    // a KEM output of the wrong size cannot be opened
+    const short = encodeHpkeCiphertext(randomBytes(32), randomBytes(24));
+    await expect(
+      unwrapWelcome({ wrapped: short, privateKey: pair.privateKey, algorithm: xwing }),
+    ).rejects.toThrow(expect.objectContaining({ code: "CRYPTO_DECRYPTION_FAILED" }));
+  });
+});
+
 describe("libxmtp 1.5.4 welcomes (017, 036)", () => {
   for (const file of ["017-SendWelcomeMessages.bin", "036-SendWelcomeMessages.bin"]) {
     const request = decodeMessage(SendWelcomeMessagesRequestSchema, readFixture(file));

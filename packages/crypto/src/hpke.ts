@@ -3,25 +3,39 @@
 // info = TLS EncryptContext{"MLS 1.0 " + label, ""}, AAD empty. One sender context seals two
 // payloads in order: the welcome (output as a TLS HpkeCiphertext carrying the KEM output) and
 // the welcome metadata (raw ciphertext, sequence number 1).
-// Curve25519 runs on our own base-mode code (hpke-x25519.ts: about twice as fast per wrap as
-// @hpke/core, which runs every HKDF step through WebCrypto); X-Wing runs on @hpke/core.
+// Both run on our own base-mode code (hpke-x25519.ts: about twice as fast per wrap as @hpke/core,
+// which runs every HKDF step through WebCrypto), X25519 on WebCrypto where the platform has it
+// (for X-Wing too: its ML-KEM-768 half is JavaScript, @noble/post-quantum). `hpkeSuite` gives the
+// same suites on @hpke/core, for cross-checks.
 import { Chacha20Poly1305 } from "@hpke/chacha20poly1305";
 import type { KemInterface } from "@hpke/common";
 import { CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from "@hpke/core";
+import { shake256 } from "@noble/hashes/sha3.js";
 import { assertBytes, CryptoError } from "./errors.js";
 import {
+  baseModeSuite,
   deriveX25519KeyPair,
   deriveX25519PrivateKey,
   generateX25519KeyPair,
+  recipientFromSharedSecret,
+  senderFromSharedSecret,
   setupBaseRecipient,
   setupBaseSender,
   type X25519HpkeRecipient,
+  type X25519HpkeSender,
 } from "./hpke-x25519.js";
+import { randomBytes } from "./random.js";
 import { decodeHpkeCiphertext, encodeHpkeCiphertext, encryptContextInfo } from "./tls-codec.js";
-import { XWingDraft06Kem } from "./xwing.js";
+import {
+  XWING_DRAFT06_KEM_ID,
+  XWING_PRIVATE_KEY_LENGTH,
+  XWingDraft06Kem,
+  xwingDecap,
+  xwingEncap,
+  xwingKeyPairFromSeed,
+} from "./xwing.js";
 
-type CryptoKey = Parameters<KemInterface["serializePublicKey"]>[0];
-type CryptoKeyPair = Awaited<ReturnType<KemInterface["generateKeyPair"]>>;
+const XWING_SUITE = baseModeSuite(XWING_DRAFT06_KEM_ID);
 
 /** WelcomeWrapperAlgorithm values of the XMTP proto (SYMMETRIC_KEY = 3 is in aead.ts). */
 export const WrapperAlgorithm = {
@@ -82,8 +96,8 @@ export function hpkeSuite(algorithm: WrapperAlgorithm): CipherSuite {
 
 export async function generateHpkeKeyPair(algorithm: WrapperAlgorithm): Promise<HpkeKeyPair> {
   if (algorithm === WrapperAlgorithm.Curve25519) return generateX25519KeyPair();
-  const kem = kemFor(algorithm);
-  return exportPair(kem, await kem.generateKeyPair());
+  checkAlgorithm(algorithm);
+  return xwingKeyPairFromSeed(randomBytes(32));
 }
 
 /** HPKE DeriveKeyPair(ikm) of the algorithm's KEM (RFC 9180 §7.1.3; X-Wing draft-06 §"Use in HPKE"). */
@@ -93,8 +107,9 @@ export async function deriveHpkeKeyPair(
 ): Promise<HpkeKeyPair> {
   assertBytes(ikm, "ikm");
   if (algorithm === WrapperAlgorithm.Curve25519) return deriveX25519KeyPair(ikm);
-  const kem = kemFor(algorithm);
-  return exportPair(kem, await kem.deriveKeyPair(ikm));
+  checkAlgorithm(algorithm);
+  // DeriveKeyPair(ikm) = GenerateKeyPairDerand(SHAKE256(ikm, 32)) (draft-06 "Use in HPKE")
+  return xwingKeyPairFromSeed(shake256(ikm, { dkLen: 32 }));
 }
 
 /** Wraps a payload (and a secondary payload) for the holder of `publicKey`. */
@@ -104,42 +119,22 @@ export async function wrapWelcome(input: WrapInput, ekm?: Uint8Array): Promise<W
   assertBytes(secondary, "secondaryPayload");
   assertBytes(input.publicKey, "publicKey");
   if (input.algorithm === WrapperAlgorithm.Curve25519) return wrapX25519(input, secondary, ekm);
-  const suite = hpkeSuite(input.algorithm);
-  let recipientPublicKey: CryptoKey;
-  try {
-    recipientPublicKey = await suite.kem.deserializePublicKey(input.publicKey);
-  } catch (cause) {
-    throw new CryptoError(
-      "CRYPTO_INVALID_KEY",
-      `not a valid ${algorithmName(input.algorithm)} public key`,
-      {
-        cause,
-      },
-    );
-  }
+  checkAlgorithm(input.algorithm);
   const info = encryptContextInfo(input.label ?? WELCOME_HPKE_LABEL);
-  try {
-    const sender = await suite.createSenderContext({
-      recipientPublicKey,
-      info,
-      ...(ekm === undefined ? {} : { ekm }),
-    });
-    const first = new Uint8Array(await sender.seal(input.payload, new Uint8Array()));
-    const second = new Uint8Array(await sender.seal(secondary, new Uint8Array()));
-    return {
-      wrapped: encodeHpkeCiphertext(new Uint8Array(sender.enc), first),
-      wrappedSecondary: second,
-    };
-  } catch (cause) {
-    if (cause instanceof CryptoError) throw cause;
-    throw new CryptoError(
-      "CRYPTO_INVALID_KEY",
-      `HPKE encapsulation to this ${algorithmName(input.algorithm)} key failed`,
-      {
-        cause,
-      },
-    );
-  }
+  // `ekm` is the 64-byte EncapsulateDerand randomness, as @hpke/core's X-Wing KEM reads it
+  const { sharedSecret, enc } = await xwingEncap(
+    input.publicKey,
+    ekm === undefined ? {} : { eseed: ekm },
+  );
+  const sender: X25519HpkeSender = await senderFromSharedSecret(
+    XWING_SUITE,
+    sharedSecret,
+    enc,
+    info,
+  );
+  const first = await sender.seal(input.payload);
+  const second = await sender.seal(secondary);
+  return { wrapped: encodeHpkeCiphertext(enc, first), wrappedSecondary: second };
 }
 
 /** Opens what wrapWelcome produced. Throws CRYPTO_DECRYPTION_FAILED for the wrong key or label or a changed byte. */
@@ -152,27 +147,17 @@ export async function unwrapWelcome(input: UnwrapInput): Promise<UnwrapOutput> {
   if (input.algorithm === WrapperAlgorithm.Curve25519) {
     return unwrapX25519(input, kemOutput, ciphertext, wrappedSecondary);
   }
-  const suite = hpkeSuite(input.algorithm);
-  let recipientKey: CryptoKey;
-  try {
-    recipientKey = await suite.kem.deserializePrivateKey(input.privateKey);
-  } catch (cause) {
-    throw new CryptoError(
-      "CRYPTO_INVALID_KEY",
-      `not a valid ${algorithmName(input.algorithm)} private key`,
-      {
-        cause,
-      },
-    );
+  checkAlgorithm(input.algorithm);
+  if (input.privateKey.length !== XWING_PRIVATE_KEY_LENGTH) {
+    throw new CryptoError("CRYPTO_INVALID_KEY", "not a valid X-Wing private key (32 bytes)");
   }
   const info = encryptContextInfo(input.label ?? WELCOME_HPKE_LABEL);
   try {
-    const recipient = await suite.createRecipientContext({ recipientKey, enc: kemOutput, info });
-    const payload = new Uint8Array(await recipient.open(ciphertext, new Uint8Array()));
+    const sharedSecret = await xwingDecap(kemOutput, input.privateKey);
+    const recipient = await recipientFromSharedSecret(XWING_SUITE, sharedSecret, info);
+    const payload = await recipient.open(ciphertext);
     const secondaryPayload =
-      wrappedSecondary.length === 0
-        ? new Uint8Array()
-        : new Uint8Array(await recipient.open(wrappedSecondary, new Uint8Array()));
+      wrappedSecondary.length === 0 ? new Uint8Array() : await recipient.open(wrappedSecondary);
     return { payload, secondaryPayload };
   } catch (cause) {
     throw openFailed(input.algorithm, cause);
@@ -235,27 +220,25 @@ function openFailed(algorithm: WrapperAlgorithm, cause: unknown): CryptoError {
   );
 }
 
-function kemFor(algorithm: WrapperAlgorithm): KemInterface {
-  switch (algorithm) {
-    case WrapperAlgorithm.Curve25519:
-      return new DhkemX25519HkdfSha256();
-    case WrapperAlgorithm.XWingMlKem768Draft6:
-      return new XWingDraft06Kem();
-    default:
-      throw new CryptoError(
-        "CRYPTO_UNSUPPORTED_ALGORITHM",
-        `welcome wrapper algorithm ${String(algorithm)} is not an HPKE algorithm (1 = Curve25519, 2 = X-Wing)`,
-      );
+function checkAlgorithm(algorithm: WrapperAlgorithm): void {
+  if (
+    algorithm !== WrapperAlgorithm.Curve25519 &&
+    algorithm !== WrapperAlgorithm.XWingMlKem768Draft6
+  ) {
+    throw new CryptoError(
+      "CRYPTO_UNSUPPORTED_ALGORITHM",
+      `welcome wrapper algorithm ${String(algorithm)} is not an HPKE algorithm (1 = Curve25519, 2 = X-Wing)`,
+    );
   }
+}
+
+function kemFor(algorithm: WrapperAlgorithm): KemInterface {
+  checkAlgorithm(algorithm);
+  return algorithm === WrapperAlgorithm.Curve25519
+    ? new DhkemX25519HkdfSha256()
+    : new XWingDraft06Kem();
 }
 
 function algorithmName(algorithm: WrapperAlgorithm): string {
   return algorithm === WrapperAlgorithm.Curve25519 ? "X25519" : "X-Wing";
-}
-
-async function exportPair(kem: KemInterface, pair: CryptoKeyPair): Promise<HpkeKeyPair> {
-  return {
-    publicKey: new Uint8Array(await kem.serializePublicKey(pair.publicKey)),
-    privateKey: new Uint8Array(await kem.serializePrivateKey(pair.privateKey)),
-  };
 }

@@ -90,12 +90,16 @@ export {
   type TlsReaderOptions,
 } from "./tls-codec.js";
 export {
+  isValidXWingPublicKey,
   XWING_CIPHERTEXT_LENGTH,
   XWING_DRAFT06_KEM_ID,
   XWING_PRIVATE_KEY_LENGTH,
   XWING_PUBLIC_KEY_LENGTH,
   XWingDraft06Kem,
+  type XWingOptions,
+  xwingDecap,
   xwingDecapsulate,
+  xwingEncap,
   xwingEncapsulate,
   xwingKeyPairFromSeed,
 } from "./xwing.js";

@@ -344,6 +344,10 @@ export class Client {
             await client.conversations.processPendingSelfRemove(p.groupId);
             return { kind: "done" };
           },
+          processWelcomePointer: async (p, task) => {
+            await client.conversations.processWelcomePointerTask(p, task);
+            return { kind: "done" };
+          },
           sendSyncArchive: async (p) => {
             await client.deviceSync.sendArchive(p);
             return { kind: "done" };

@@ -1,18 +1,26 @@
 // client.conversations: create groups and DMs, join from welcomes, list and find conversations.
 import { originatorOf, type VectorCursor } from "@x/api";
-import { fromHex, toHex } from "@x/crypto";
+import { fromHex, toHex, WrapperAlgorithm } from "@x/crypto";
 import {
   CursorKind,
   ConversationType as DbConversationType,
   GroupMembershipState,
   IntentState,
   type StoredGroup,
+  type StoredTask,
 } from "@x/db";
 import type { Identifier } from "@x/id";
-import type { GroupMessage, WelcomeMessage } from "@x/proto/mls/api/v1";
-import type { PolicySet } from "@x/proto/mls/message_contents";
+import type {
+  GroupMessage,
+  WelcomeMessage,
+  WelcomeMessage_WelcomePointer,
+} from "@x/proto/mls/api/v1";
+import type { PolicySet, WelcomePointer } from "@x/proto/mls/message_contents";
 import {
   ConversationType,
+  checkWelcomePointer,
+  type DecryptedWelcomePointer,
+  decodeWelcomeMessage,
   dmId,
   type CreateGroupOptions as EngineCreateGroupOptions,
   createDm as engineCreateDm,
@@ -20,8 +28,11 @@ import {
   groupMembers,
   joinGroupFromWelcome,
   type MessageDisappearingSettings,
+  openPointee,
+  openWelcomePointer,
   readGroupExtensions,
   serializeGroupState,
+  type UnwrappedWelcome,
   unwrapWelcome,
   WelcomeError,
 } from "../engine/index.js";
@@ -37,7 +48,12 @@ import { nowNs } from "./context.js";
 import { groupCursor, isSeen, welcomeCursor } from "./cursors.js";
 import { ClientError, errorText } from "./errors.js";
 import { type Conversation, Dm, Group } from "./group.js";
-import { decodeSecrets, deleteExpiredKeyPackages, rotateKeyPackage } from "./key-packages.js";
+import {
+  decodeSecrets,
+  deleteExpiredKeyPackages,
+  rotateKeyPackage,
+  type StoredKeyPackage,
+} from "./key-packages.js";
 import { type GroupPermissionsPreset, policySetOf } from "./permissions.js";
 import { isTransient, type Stream, type StreamOptions } from "./stream.js";
 import {
@@ -48,6 +64,7 @@ import {
   streamConversations,
 } from "./streams.js";
 import type { DeviceSyncHooks } from "./sync/device-sync.js";
+import { findPointee, welcomePointerTask } from "./welcome-pointers.js";
 import { queueKeyRotation } from "./workers/key-package-maintenance.js";
 
 export interface ListConversationsOptions {
@@ -434,29 +451,136 @@ export class Conversations {
     }
   }
 
-  private async processWelcome(w: WelcomeMessage): Promise<Conversation | undefined> {
-    if (w.version.case !== "v1") {
-      throw new WelcomeError(
-        "MLS_WELCOME_MALFORMED",
-        "welcome pointers are not supported (we do not advertise them)",
-      );
-    }
-    const v1 = w.version.value;
-    const originator = originatorOf(w);
-    const secrets = await this.ctx.db.mls.findKeyPackageByPublicKey(v1.hpkePublicKey);
+  /** The key package a welcome (or pointer) was wrapped to, found by that public key. */
+  private async keyPackageFor(hpkePublicKey: Uint8Array): Promise<StoredKeyPackage> {
+    const secrets = await this.ctx.db.mls.findKeyPackageByPublicKey(hpkePublicKey);
     if (secrets === undefined) {
       throw new WelcomeError(
         "MLS_WELCOME_NOT_FOR_US",
-        `no key package of ours has the welcome's public key ${toHex(v1.hpkePublicKey)}`,
+        `no key package of ours has the welcome's public key ${toHex(hpkePublicKey)}`,
       );
     }
-    const kp = decodeSecrets(secrets);
-    const { welcomeMessage, messageCursor } = await unwrapWelcome({
+    return decodeSecrets(secrets);
+  }
+
+  /** A welcome (V1, or a pointer followed to its pointee), opened and joined. */
+  private async processWelcome(w: WelcomeMessage): Promise<Conversation | undefined> {
+    const from = { originatorId: originatorOf(w), sequenceId: w.version.value?.id ?? 0n };
+    if (w.version.case === "welcomePointer") return this.processPointer(w.version.value, from);
+    if (w.version.case !== "v1") {
+      throw new WelcomeError("MLS_WELCOME_MALFORMED", "the welcome has neither v1 nor a pointer");
+    }
+    const v1 = w.version.value;
+    const kp = await this.keyPackageFor(v1.hpkePublicKey);
+    const xwing = v1.wrapperAlgorithm === WrapperAlgorithm.XWingMlKem768Draft6;
+    const privateKey = xwing ? kp.xwingPrivateKey : kp.privateKeyPackage.initPrivateKey;
+    if (privateKey === undefined) {
+      throw new WelcomeError(
+        "MLS_WELCOME_NOT_FOR_US",
+        "the welcome is wrapped with X-Wing to a key package of ours that has no X-Wing key",
+      );
+    }
+    const opened = await unwrapWelcome({
       data: v1.data,
       welcomeMetadata: v1.welcomeMetadata,
       wrapperAlgorithm: v1.wrapperAlgorithm,
-      privateKey: kp.privateKeyPackage.initPrivateKey,
+      privateKey,
     });
+    return this.join(opened, kp, from);
+  }
+
+  /**
+   * A welcome pointer: opened with our X-Wing key, then its pointee read and decrypted. A pointee
+   * not there after libxmtp's short backoff is left to a durable task (CLIENT_WELCOME_POINTEE_NOT_FOUND).
+   */
+  private async processPointer(
+    p: WelcomeMessage_WelcomePointer,
+    from: { originatorId: number; sequenceId: bigint },
+  ): Promise<Conversation | undefined> {
+    const kp = await this.keyPackageFor(p.hpkePublicKey);
+    if (kp.xwingPrivateKey === undefined) {
+      throw new WelcomeError(
+        "MLS_WELCOME_NOT_FOR_US",
+        "the welcome pointer is for a key package of ours that has no X-Wing key",
+      );
+    }
+    const pointer = await openWelcomePointer({
+      welcomePointer: p.welcomePointer,
+      wrapperAlgorithm: p.wrapperAlgorithm,
+      privateKey: kp.xwingPrivateKey,
+    });
+    const pointee = await findPointee(this.ctx.api, pointer);
+    if (pointee === undefined) {
+      await this.ctx.db.tasks.create(
+        welcomePointerTask(pointer, from, this.ctx.clock?.() ?? nowNs()),
+      );
+      this.ctx.workers?.wake("tasks");
+      throw new ClientError(
+        "CLIENT_WELCOME_POINTEE_NOT_FOUND",
+        `the welcome pointer's destination ${toHex(pointer.destination)} is empty; a task follows it for 3 days`,
+      );
+    }
+    return this.join(openPointee(pointee, pointer), kp, from);
+  }
+
+  /**
+   * The ProcessWelcomePointer task (the welcome cursor moved on when it was queued): one look at
+   * the destination; still empty → thrown, so the task runs again later. A bad pointee is
+   * reported to onSkipped and the task dropped.
+   */
+  async processWelcomePointerTask(proto: WelcomePointer, task: StoredTask): Promise<void> {
+    const from = task.originatingMessage ?? { originatorId: 0, sequenceId: 0n };
+    const c = await this.ctx.lock.run("welcomes", async () => {
+      let pointer: DecryptedWelcomePointer;
+      let opened: UnwrappedWelcome;
+      try {
+        pointer = checkWelcomePointer(proto);
+        const pointee = await findPointee(this.ctx.api, pointer, []);
+        if (pointee === undefined) {
+          throw new ClientError(
+            "CLIENT_WELCOME_POINTEE_NOT_FOUND",
+            `the welcome pointer's destination ${toHex(pointer.destination)} is still empty`,
+            { retryable: true },
+          );
+        }
+        opened = openPointee(pointee, pointer);
+      } catch (e) {
+        if (e instanceof ClientError && e.code === "CLIENT_WELCOME_POINTEE_NOT_FOUND") throw e;
+        this.ctx.onSkipped(e, { cursor: from.sequenceId });
+        return undefined;
+      }
+      try {
+        return await this.join(opened, await this.keyPackageNamedBy(opened.welcomeMessage), from);
+      } catch (e) {
+        if (isTransient(e)) throw e;
+        this.ctx.onSkipped(e, { cursor: from.sequenceId });
+        return undefined;
+      }
+    });
+    if (c === undefined) return;
+    this.notify(c, c.welcomeCursor);
+    await this.rotateAfterWelcome();
+  }
+
+  /** Our key package a welcome names in its GroupSecrets (by KeyPackageRef). */
+  private async keyPackageNamedBy(welcomeMessage: Uint8Array): Promise<StoredKeyPackage> {
+    for (const s of decodeWelcomeMessage(welcomeMessage).secrets) {
+      const secrets = await this.ctx.db.mls.getKeyPackage(s.newMember);
+      if (secrets !== undefined) return decodeSecrets(secrets);
+    }
+    throw new WelcomeError(
+      "MLS_WELCOME_NOT_FOR_US",
+      "the welcome names no key package of ours (it may have been deleted since)",
+    );
+  }
+
+  /** Joins the group of an opened welcome and stores it; undefined when it is not a conversation. */
+  private async join(
+    { welcomeMessage, messageCursor }: UnwrappedWelcome,
+    kp: StoredKeyPackage,
+    from: { originatorId: number; sequenceId: bigint },
+  ): Promise<Conversation | undefined> {
+    const originator = from.originatorId;
     const state = await joinGroupFromWelcome({
       welcomeMessage,
       keyPackage: kp.keyPackage,
@@ -476,7 +600,12 @@ export class Conversations {
       (type !== ConversationType.GROUP && type !== ConversationType.DM && !sync)
     ) {
       // Oneshot groups (and sync groups with device sync off) are not conversations.
-      await this.ctx.db.cursors.advance(installationKey, CursorKind.Welcome, originator, v1.id);
+      await this.ctx.db.cursors.advance(
+        installationKey,
+        CursorKind.Welcome,
+        originator,
+        from.sequenceId,
+      );
       return undefined;
     }
     const dm = type === ConversationType.DM;
@@ -511,7 +640,7 @@ export class Conversations {
       // Messages up to the commit that added us belong to epochs we cannot read. The cursor is
       // the commit's sequence id; commits are sequenced under originator 0 on d14n too.
       await tx.cursors.set(groupId, CursorKind.ApplicationMessage, 0, messageCursor);
-      await tx.cursors.advance(installationKey, CursorKind.Welcome, originator, v1.id);
+      await tx.cursors.advance(installationKey, CursorKind.Welcome, originator, from.sequenceId);
     });
     if (sync) {
       this.deviceSync?.syncGroupJoined();

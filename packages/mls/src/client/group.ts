@@ -100,7 +100,12 @@ import {
   type PermissionUpdateType,
   withPermission,
 } from "./permissions.js";
-import { type PostCommit, resumeIntents, sendPostCommitWelcomes } from "./resume.js";
+import {
+  type PostCommit,
+  resumeIntents,
+  sendPostCommitWelcomes,
+  storedRecipient,
+} from "./resume.js";
 import { stateCacheOf } from "./state-cache.js";
 import { isTransient, type Stream } from "./stream.js";
 import { type StreamMessagesOptions, streamGroupMessages } from "./streams.js";
@@ -1157,10 +1162,7 @@ export class Group {
           : {
               welcome: {
                 message: toHex(staged.welcome.message),
-                recipients: staged.welcome.recipients.map((r) => ({
-                  installationId: toHex(r.installationId),
-                  initKey: toHex(r.initKey),
-                })),
+                recipients: staged.welcome.recipients.map(storedRecipient),
               },
             };
       const stagedBytes = serializeGroupState(staged.newState);

@@ -8,11 +8,22 @@ import { createKeyPackage, keyPackageRef, type XmtpIdentity } from "../engine/in
 import { decodeOpaque, encodeOpaque } from "../engine/tls.js";
 import { ClientError } from "./errors.js";
 
-/** The secrets column: opaque<V> key package ‖ init ‖ hpke ‖ signature private keys. */
-function encodeSecrets(kpBytes: Uint8Array, p: PrivateKeyPackage): Uint8Array {
-  const parts = [kpBytes, p.initPrivateKey, p.hpkePrivateKey, p.signaturePrivateKey].map(
-    encodeOpaque,
-  );
+/**
+ * The secrets column: opaque<V> key package ‖ init ‖ hpke ‖ signature private keys ‖ X-Wing
+ * private key (the 0xff03 key; absent in key packages stored before we advertised one).
+ */
+function encodeSecrets(
+  kpBytes: Uint8Array,
+  p: PrivateKeyPackage,
+  xwingPrivateKey: Uint8Array,
+): Uint8Array {
+  const parts = [
+    kpBytes,
+    p.initPrivateKey,
+    p.hpkePrivateKey,
+    p.signaturePrivateKey,
+    xwingPrivateKey,
+  ].map(encodeOpaque);
   const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
   let at = 0;
   for (const x of parts) {
@@ -25,18 +36,21 @@ function encodeSecrets(kpBytes: Uint8Array, p: PrivateKeyPackage): Uint8Array {
 export interface StoredKeyPackage {
   keyPackage: KeyPackage;
   privateKeyPackage: PrivateKeyPackage;
+  /** The X-Wing private key of the 0xff03 extension (undefined for older key packages). */
+  xwingPrivateKey: Uint8Array | undefined;
 }
 
 export function decodeSecrets(secrets: MlsKeyPackageSecrets): StoredKeyPackage {
   const fields: Uint8Array[] = [];
   let at = 0;
-  for (let i = 0; i < 4; i++) {
+  while (at < secrets.secrets.length && fields.length < 5) {
     const r = decodeOpaque(secrets.secrets, at);
-    if (r === undefined) {
-      throw new ClientError("CLIENT_NO_KEY_PACKAGE", "stored key-package secrets are truncated");
-    }
+    if (r === undefined) break;
     fields.push(r.data);
     at = r.next;
+  }
+  if (fields.length < 4 || at !== secrets.secrets.length) {
+    throw new ClientError("CLIENT_NO_KEY_PACKAGE", "stored key-package secrets are truncated");
   }
   const decoded = decodeKeyPackage(fields[0]!, 0);
   if (decoded === undefined) {
@@ -49,6 +63,7 @@ export function decodeSecrets(secrets: MlsKeyPackageSecrets): StoredKeyPackage {
       hpkePrivateKey: fields[2]!,
       signaturePrivateKey: fields[3]!,
     },
+    xwingPrivateKey: fields[4],
   };
 }
 
@@ -72,17 +87,19 @@ export async function newStoredKeyPackage(
 ): Promise<NewKeyPackage> {
   const kp = await createKeyPackage(identity);
   const hashRef = await keyPackageRef(kp.keyPackage);
+  // Welcomes name the key package by the public key they were wrapped to: the init key
+  // (Curve25519) or the X-Wing key (X-Wing welcomes and welcome pointers).
   await tx.mls.putKeyPackage({
     hashRef,
     initPublicKey: kp.initKey,
-    postQuantumPublicKey: null,
-    secrets: encodeSecrets(kp.bytes, kp.privateKeyPackage),
+    postQuantumPublicKey: kp.welcomeWrapperKey.publicKey,
+    secrets: encodeSecrets(kp.bytes, kp.privateKeyPackage, kp.welcomeWrapperKey.privateKey),
     createdAtNs: nowNs,
   });
   const entry = await tx.keyPackageHistory.insert({
     keyPackageHashRef: hashRef,
     createdAtNs: nowNs,
-    postQuantumPublicKey: null,
+    postQuantumPublicKey: kp.welcomeWrapperKey.publicKey,
   });
   return { bytes: kp.bytes, historyId: entry.id };
 }

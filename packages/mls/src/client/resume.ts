@@ -9,18 +9,56 @@
 //   are sent from the post-commit data stored with the intent (a welcome twice is harmless: the
 //   receiver ignores a group it already has).
 
-import { fromHex } from "@x/crypto";
+import { fromHex, toHex } from "@x/crypto";
 import { IntentKind, type IntentKind as IntentKindT, IntentState, type StoredIntent } from "@x/db";
-import { wrapWelcome } from "../engine/index.js";
+import { buildWelcomeMessages, type WelcomeRecipient } from "../engine/index.js";
 import type { ClientContext } from "./context.js";
 import { ClientError } from "./errors.js";
 
-/** What an intent needs after its commit is merged: the welcome and who it is for. */
-export interface PostCommit {
-  welcome?: { message: string; recipients: { installationId: string; initKey: string }[] };
+/** A welcome recipient as stored with the intent (hex strings; the last three optional, added later). */
+export interface StoredWelcomeRecipient {
+  installationId: string;
+  initKey: string;
+  /** The key package's 0xff03 key and algorithm. */
+  wrapperKey?: string;
+  wrapperAlgorithm?: number;
+  /** The key package reads welcome pointers (0xff04 with ChaCha20-Poly1305). */
+  pointers?: boolean;
 }
 
-/** Wraps and sends the welcomes of a merged commit; `commitCursor` is the commit's server id. */
+/** What an intent needs after its commit is merged: the welcome and who it is for. */
+export interface PostCommit {
+  welcome?: { message: string; recipients: StoredWelcomeRecipient[] };
+}
+
+export function storedRecipient(r: WelcomeRecipient): StoredWelcomeRecipient {
+  return {
+    installationId: toHex(r.installationId),
+    initKey: toHex(r.initKey),
+    ...(r.wrapper === undefined
+      ? {}
+      : { wrapperKey: toHex(r.wrapper.publicKey), wrapperAlgorithm: r.wrapper.algorithm }),
+    ...(r.supportsWelcomePointers === true ? { pointers: true } : {}),
+  };
+}
+
+function recipientOf(r: StoredWelcomeRecipient): WelcomeRecipient {
+  return {
+    installationId: fromHex(r.installationId),
+    initKey: fromHex(r.initKey),
+    wrapper:
+      r.wrapperKey === undefined
+        ? undefined
+        : { algorithm: r.wrapperAlgorithm ?? 0, publicKey: fromHex(r.wrapperKey) },
+    supportsWelcomePointers: r.pointers === true,
+  };
+}
+
+/**
+ * Wraps and sends the welcomes of a merged commit (with welcome pointers when more than two
+ * recipients read them), in one SendWelcomeMessages batch, the pointee first; `commitCursor` is
+ * the commit's server id.
+ */
 export async function sendPostCommitWelcomes(
   ctx: ClientContext,
   postCommitData: Uint8Array | null,
@@ -29,33 +67,13 @@ export async function sendPostCommitWelcomes(
   if (postCommitData === null) return;
   const post = JSON.parse(new TextDecoder().decode(postCommitData)) as PostCommit;
   if (post.welcome === undefined || post.welcome.recipients.length === 0) return;
-  const message = fromHex(post.welcome.message);
-  const wrapped = await Promise.all(
-    post.welcome.recipients.map((r) =>
-      wrapWelcome(
-        message,
-        { installationId: fromHex(r.installationId), initKey: fromHex(r.initKey) },
-        commitCursor,
-      ),
-    ),
+  const welcomes = await buildWelcomeMessages(
+    fromHex(post.welcome.message),
+    post.welcome.recipients.map(recipientOf),
+    commitCursor,
   );
   try {
-    await ctx.api.sendWelcomeMessages(
-      wrapped.map((w) => ({
-        $typeName: "xmtp.mls.api.v1.WelcomeMessageInput",
-        version: {
-          case: "v1",
-          value: {
-            $typeName: "xmtp.mls.api.v1.WelcomeMessageInput.V1",
-            installationKey: w.installationKey,
-            data: w.data,
-            hpkePublicKey: w.hpkePublicKey,
-            wrapperAlgorithm: w.wrapperAlgorithm,
-            welcomeMetadata: w.welcomeMetadata,
-          },
-        },
-      })),
-    );
+    await ctx.api.sendWelcomeMessages(welcomes);
   } catch (e) {
     throw new ClientError(
       "CLIENT_WELCOME_SEND_FAILED",

@@ -60,5 +60,45 @@ describe("stored key-package secrets", () => {
     expect(bytes.length).toBeGreaterThan(0);
     expect(back.privateKeyPackage.signaturePrivateKey).toEqual(identity.installationKey.privateKey);
     expect(() => decodeSecrets({ ...row, secrets: row.secrets.slice(0, 10) })).toThrow(ClientError);
+    expect(() => decodeSecrets({ ...row, secrets: Uint8Array.of(...row.secrets, 1) })).toThrow(
+      ClientError,
+    );
+  });
+
+  it("keep the X-Wing private key of the 0xff03 extension, found by its public key", async () => {
+    const { xwingKeyPairFromSeed } = await import("@x/crypto");
+    const { decodeOpaque, encodeOpaque, validateKeyPackage } = await import("../engine/index.js");
+    const { encodeKeyPackage } = await import("ts-mls/keyPackage.js");
+    const { newStoredKeyPackage } = await import("./key-packages.js");
+    const puts: { secrets: Uint8Array; postQuantumPublicKey: Uint8Array | null }[] = [];
+    const history: { postQuantumPublicKey: Uint8Array | null }[] = [];
+    const tx = {
+      mls: { putKeyPackage: async (s: (typeof puts)[number]) => void puts.push(s) },
+      keyPackageHistory: {
+        insert: async (h: (typeof history)[number]) => {
+          history.push(h);
+          return { id: 1 };
+        },
+      },
+    } as unknown as Parameters<typeof newStoredKeyPackage>[1];
+    await newStoredKeyPackage(newIdentity(), tx, 1_000n);
+    const row = { ...puts[0]!, hashRef: new Uint8Array(1), initPublicKey: new Uint8Array(1) };
+    const back = decodeSecrets({ ...row, createdAtNs: 0n });
+    const verified = await validateKeyPackage(encodeKeyPackage(back.keyPackage));
+    const xwingPublic = verified.welcomeWrapperEncryption!.publicKey;
+    expect(row.postQuantumPublicKey).toEqual(xwingPublic);
+    expect(history[0]!.postQuantumPublicKey).toEqual(xwingPublic);
+    expect(xwingKeyPairFromSeed(back.xwingPrivateKey!).publicKey).toEqual(xwingPublic);
+    // a key package stored before 0xff03 (four fields) still reads, without an X-Wing key
+    const fields: Uint8Array[] = [];
+    for (let at = 0, i = 0; i < 4; i++) {
+      const r = decodeOpaque(row.secrets, at)!;
+      fields.push(r.data);
+      at = r.next;
+    }
+    const old = new Uint8Array(fields.map(encodeOpaque).flatMap((b) => [...b]));
+    const legacy = decodeSecrets({ ...row, secrets: old, createdAtNs: 0n });
+    expect(legacy.xwingPrivateKey).toBeUndefined();
+    expect(legacy.privateKeyPackage).toEqual(back.privateKeyPackage);
   });
 });

@@ -1,5 +1,5 @@
-// XMTP's MLS parameters, as libxmtp 1.5.4 uses them (crates xmtp_configuration, xmtp_cryptography,
-// xmtp_mls/src/groups/mod.rs). Everything that ends up on the wire is named here.
+// XMTP's MLS parameters, as libxmtp 1.5.4 and 1.9.1 use them (crates xmtp_configuration,
+// xmtp_cryptography, xmtp_mls/src/groups/mod.rs). Everything that ends up on the wire is named here.
 import {
   type CiphersuiteName,
   type ClientConfig,
@@ -22,17 +22,24 @@ export const EXTENSION_IMMUTABLE_METADATA = 0xf000;
 export const EXTENSION_MUTABLE_METADATA = 0xff00;
 export const EXTENSION_GROUP_MEMBERSHIP = 0xff01;
 export const EXTENSION_GROUP_PERMISSIONS = 0xff02;
-/** Key-package extension: the X-Wing key welcomes should be wrapped to. We never send it. */
+/** Key-package extension: the X-Wing key welcomes (and welcome pointers) are wrapped to. */
 export const EXTENSION_WELCOME_WRAPPER_ENCRYPTION = 0xff03;
-/** Key-package extension: welcome-pointer support. We never send it (no pointer support yet). */
+/** Key-package extension: the AEADs of welcome-pointer pointees this installation can open. */
 export const EXTENSION_WELCOME_POINTEE_AEAD_TYPES = 0xff04;
+/** WelcomePointeeEncryptionAeadType CHACHA20_POLY1305 (OpenMLS's AeadType number). */
+export const POINTEE_AEAD_CHACHA20_POLY1305 = 3;
+/**
+ * libxmtp's INSTALLATION_THRESHOLD_FOR_WELCOME_POINTER_SENDING: pointers are used when more than
+ * this many recipient installations can read them.
+ */
+export const WELCOME_POINTER_THRESHOLD = 2;
 
 export const PROPOSAL_GROUP_CONTEXT_EXTENSIONS = 7;
 
 /**
- * The capabilities of our leaf nodes: libxmtp 1.5.4's list in its order
- * (`XmtpKeyPackageBuilder::build`) minus 0xff03, which we omit because we cannot unwrap X-Wing
- * welcomes; versions and credentials are OpenMLS's defaults (mls10, basic). No GREASE.
+ * The capabilities of our leaf nodes: libxmtp 1.9.1's list in its order
+ * (`XmtpKeyPackageBuilder::build`; newer libxmtp adds AppDataDictionary 6, which we do not
+ * support); versions and credentials are OpenMLS's defaults (mls10, basic). No GREASE.
  */
 export const LEAF_CAPABILITY_EXTENSIONS: readonly number[] = [
   EXTENSION_LAST_RESORT,
@@ -40,6 +47,8 @@ export const LEAF_CAPABILITY_EXTENSIONS: readonly number[] = [
   EXTENSION_GROUP_PERMISSIONS,
   EXTENSION_MUTABLE_METADATA,
   EXTENSION_GROUP_MEMBERSHIP,
+  EXTENSION_WELCOME_WRAPPER_ENCRYPTION,
+  EXTENSION_WELCOME_POINTEE_AEAD_TYPES,
   EXTENSION_IMMUTABLE_METADATA,
 ];
 export const LEAF_CAPABILITY_PROPOSALS: readonly number[] = [PROPOSAL_GROUP_CONTEXT_EXTENSIONS];

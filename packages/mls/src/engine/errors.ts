@@ -25,6 +25,7 @@ export type MlsEngineErrorCode =
   | "MLS_WELCOME_DECRYPT_FAILED"
   | "MLS_WELCOME_NOT_FOR_US"
   | "MLS_WELCOME_INVALID"
+  | "MLS_WELCOME_POINTER_INVALID"
   // Local operations
   | "MLS_INVALID_ARGUMENT"
   | "MLS_GROUP_INACTIVE"

@@ -338,7 +338,12 @@ export async function updateGroupMembership(
   return stageCommit(
     state,
     proposals,
-    adds.map((kp) => ({ installationId: kp.installationId, initKey: kp.initKey })),
+    adds.map((kp) => ({
+      installationId: kp.installationId,
+      initKey: kp.initKey,
+      wrapper: kp.welcomeWrapperEncryption,
+      supportsWelcomePointers: kp.supportsWelcomePointers,
+    })),
   );
 }
 

@@ -21,3 +21,4 @@ export * from "./policies.js";
 export * from "./state.js";
 export { decodeOpaque, decodeVarint, encodeOpaque, encodeVarint } from "./tls.js";
 export * from "./welcome.js";
+export * from "./welcome-pointers.js";

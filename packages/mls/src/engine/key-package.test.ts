@@ -1,5 +1,5 @@
-// Our key packages against libxmtp 1.5.4's real ones (003/008-UploadKeyPackage.bin), and the
-// validation of fetched key packages.
+// Our key packages against libxmtp 1.5.4's real ones (003/008-UploadKeyPackage.bin) and 1.9.1's
+// recorded shape, and the validation of fetched key packages.
 import { toHex } from "@x/crypto";
 import {
   type CiphersuiteImpl,
@@ -16,6 +16,7 @@ import { xmtpCiphersuite } from "./ciphersuite.js";
 import {
   CIPHERSUITE_NAME,
   EXTENSION_LAST_RESORT,
+  EXTENSION_WELCOME_POINTEE_AEAD_TYPES,
   EXTENSION_WELCOME_WRAPPER_ENCRYPTION,
   KEY_PACKAGE_LIFETIME_MARGIN_SECONDS,
   KEY_PACKAGE_LIFETIME_SECONDS,
@@ -27,6 +28,7 @@ import {
   createKeyPackage,
   keyPackageRef,
   validateKeyPackage,
+  welcomeWrapperEncryptionExtension,
   xmtpCapabilities,
   xmtpCredential,
 } from "./key-package.js";
@@ -115,7 +117,7 @@ describe("libxmtp 1.5.4's key packages", () => {
 });
 
 describe("our key packages", () => {
-  it("match libxmtp 1.5.4's field by field, minus the X-Wing extension", async () => {
+  it("match libxmtp 1.5.4's field by field, plus 1.9.1's 0xff04", async () => {
     const real = kpOf(uploadedKeyPackage("003-UploadKeyPackage.bin"));
     const me = newIdentity();
     const now = new Date(1795313242_000);
@@ -155,32 +157,45 @@ describe("our key packages", () => {
       `4040${toHex(new TextEncoder().encode(me.inboxId))}`,
     );
 
-    // capabilities: libxmtp's, in its order, without 0xff03; the encodings then agree byte for byte
+    // capabilities: 1.5.4's, in its order, with 1.9.1's 0xff04 after 0xff03 (1.9.1's list, as
+    // recorded from a real 1.9.1 key package); the encodings then agree byte for byte
     const realCaps = real.leafNode.capabilities;
-    const withoutXWing = {
+    const at = realCaps.extensions.indexOf(EXTENSION_WELCOME_WRAPPER_ENCRYPTION);
+    expect(at).toBeGreaterThan(0);
+    const with191 = {
       ...realCaps,
-      extensions: realCaps.extensions.filter((e) => e !== EXTENSION_WELCOME_WRAPPER_ENCRYPTION),
+      extensions: [
+        ...realCaps.extensions.slice(0, at + 1),
+        EXTENSION_WELCOME_POINTEE_AEAD_TYPES,
+        ...realCaps.extensions.slice(at + 1),
+      ],
     };
-    expect(realCaps.extensions).toContain(EXTENSION_WELCOME_WRAPPER_ENCRYPTION);
-    expect(kp.leafNode.capabilities).toEqual(withoutXWing);
+    expect(kp.leafNode.capabilities).toEqual(with191);
     expect(toHex(encodeCapabilities(kp.leafNode.capabilities))).toBe(
-      toHex(encodeCapabilities(withoutXWing)),
+      toHex(encodeCapabilities(with191)),
     );
     expect(kp.leafNode.capabilities.extensions).toEqual([
-      0x000a, 0x0001, 0xff02, 0xff00, 0xff01, 0xf000,
+      0x000a, 0x0001, 0xff02, 0xff00, 0xff01, 0xff03, 0xff04, 0xf000,
     ]);
-    expect(decodeCapabilities(encodeCapabilities(xmtpCapabilities()), 0)?.[0]).toEqual(
-      withoutXWing,
-    );
+    expect(decodeCapabilities(encodeCapabilities(xmtpCapabilities()), 0)?.[0]).toEqual(with191);
 
-    // key-package extensions: LastResort (empty) only; libxmtp's also has 0xff03
+    // key-package extensions: 1.9.1's [LastResort, 0xff04, 0xff03]; 1.5.4's lacks 0xff04
     expect(real.extensions.map(extensionTypeNumber)).toEqual([
       EXTENSION_LAST_RESORT,
       EXTENSION_WELCOME_WRAPPER_ENCRYPTION,
     ]);
-    expect(kp.extensions.map(extensionTypeNumber)).toEqual([EXTENSION_LAST_RESORT]);
+    expect(kp.extensions.map(extensionTypeNumber)).toEqual([
+      EXTENSION_LAST_RESORT,
+      EXTENSION_WELCOME_POINTEE_AEAD_TYPES,
+      EXTENSION_WELCOME_WRAPPER_ENCRYPTION,
+    ]);
     expect(kp.extensions[0]!.extensionData.length).toBe(0);
     expect(real.extensions[0]!.extensionData.length).toBe(0);
+    // 0xff04 = supported_aead_types [3] (packed): 0a 01 03, the 3 bytes 1.9.1 sends
+    expect(toHex(kp.extensions[1]!.extensionData)).toBe("0a0103");
+    // 0xff03 = {pub_key (1216 B), algorithm 2}: 1221 bytes, as 1.5.4's and 1.9.1's
+    expect(kp.extensions[2]!.extensionData.length).toBe(real.extensions[1]!.extensionData.length);
+    expect(kp.extensions[2]!.extensionData.length).toBe(1221);
 
     // lifetime: the same span, starting one hour before now
     if (
@@ -198,7 +213,12 @@ describe("our key packages", () => {
     // and it passes the same validation libxmtp's does
     const verified = await validateKeyPackage(ours.bytes, { now });
     expect(verified.inboxId).toBe(me.inboxId);
-    expect(verified.welcomeWrapperEncryption).toBeUndefined();
+    expect(verified.welcomeWrapperEncryption).toEqual({
+      algorithm: 2,
+      publicKey: ours.welcomeWrapperKey.publicKey,
+    });
+    expect(verified.supportsWelcomePointers).toBe(true);
+    expect(ours.welcomeWrapperKey.privateKey).toHaveLength(32);
     expect(toHex(await keyPackageRef(verified.keyPackage))).toBe(
       toHex(await keyPackageRef(ours.keyPackage)),
     );
@@ -287,6 +307,75 @@ describe("validation of fetched key packages", () => {
             extensions: [
               { extensionType: EXTENSION_LAST_RESORT, extensionData: new Uint8Array() },
               { extensionType: 0x0a0a, extensionData: new Uint8Array() },
+            ],
+          }),
+        ),
+      ),
+      "MLS_KEY_PACKAGE_INVALID",
+    );
+  });
+
+  it("reads 0xff04 as libxmtp does: pointers only with ChaCha20-Poly1305 listed", async () => {
+    const lastResort = { extensionType: EXTENSION_LAST_RESORT, extensionData: new Uint8Array() };
+    const withPointees = async (extensionData: Uint8Array) =>
+      validateKeyPackage(
+        encodeKeyPackage(
+          await build({
+            extensions: [
+              lastResort,
+              { extensionType: EXTENSION_WELCOME_POINTEE_AEAD_TYPES, extensionData },
+            ],
+          }),
+        ),
+      );
+    expect((await withPointees(Uint8Array.of(0x0a, 0x01, 0x03))).supportsWelcomePointers).toBe(
+      true,
+    );
+    expect((await withPointees(new Uint8Array())).supportsWelcomePointers).toBe(false);
+    expect((await withPointees(Uint8Array.of(0x0a, 0x01, 0x00))).supportsWelcomePointers).toBe(
+      false,
+    );
+    await expectKpError(withPointees(Uint8Array.of(0x0a, 0x05, 0x03)), "MLS_KEY_PACKAGE_INVALID");
+    // without 0xff04 at all (libxmtp 1.5.4): no pointers
+    expect(
+      (await validateKeyPackage(encodeKeyPackage(await build({})))).supportsWelcomePointers,
+    ).toBe(false);
+  });
+
+  it("refuses a 0xff03 X-Wing key no welcome could be wrapped to", async () => {
+    const bad = new Uint8Array(1216).fill(0xff); // ML-KEM coefficients ≥ q
+    await expectKpError(
+      validateKeyPackage(
+        encodeKeyPackage(
+          await build({
+            extensions: [
+              { extensionType: EXTENSION_LAST_RESORT, extensionData: new Uint8Array() },
+              welcomeWrapperEncryptionExtension(bad) as {
+                extensionType: number;
+                extensionData: Uint8Array;
+              },
+            ],
+          }),
+        ),
+      ),
+      "MLS_KEY_PACKAGE_INVALID",
+    );
+  });
+
+  it("refuses a 0xff03 extension that names SYMMETRIC_KEY, as libxmtp does", async () => {
+    const wrapper = welcomeWrapperEncryptionExtension(new Uint8Array(1216));
+    const symmetric = {
+      extensionType: EXTENSION_WELCOME_WRAPPER_ENCRYPTION,
+      extensionData: wrapper.extensionData.slice(),
+    };
+    symmetric.extensionData[symmetric.extensionData.length - 1] = 3;
+    await expectKpError(
+      validateKeyPackage(
+        encodeKeyPackage(
+          await build({
+            extensions: [
+              { extensionType: EXTENSION_LAST_RESORT, extensionData: new Uint8Array() },
+              symmetric,
             ],
           }),
         ),

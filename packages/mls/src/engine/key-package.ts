@@ -1,9 +1,18 @@
-// XMTP key packages, built the way libxmtp 1.5.4 builds them (xmtp_mls/src/identity.rs
+// XMTP key packages, built the way libxmtp 1.9.1 builds them (xmtp_mls/src/identity.rs
 // `XmtpKeyPackageBuilder::build`) and validated the way it validates fetched ones
 // (`VerifiedKeyPackageV2::from_bytes`: OpenMLS `KeyPackageIn::validate` with lifetime checks).
-import { ed25519PublicKey } from "@x/crypto";
-import { fromBinary } from "@x/proto";
-import { WelcomeWrapperEncryptionSchema } from "@x/proto/mls/message_contents";
+import {
+  ed25519PublicKey,
+  generateHpkeKeyPair,
+  type HpkeKeyPair,
+  isValidXWingPublicKey,
+  WrapperAlgorithm,
+} from "@x/crypto";
+import { create, fromBinary, toBinary } from "@x/proto";
+import {
+  WelcomePointeeEncryptionAeadTypesExtensionSchema,
+  WelcomeWrapperEncryptionSchema,
+} from "@x/proto/mls/message_contents";
 import {
   type Capabilities,
   type Extension,
@@ -29,6 +38,7 @@ import {
   KEY_PACKAGE_LIFETIME_SECONDS,
   LEAF_CAPABILITY_EXTENSIONS,
   LEAF_CAPABILITY_PROPOSALS,
+  POINTEE_AEAD_CHACHA20_POLY1305,
 } from "./constants.js";
 import { errorMessage, GroupOperationError, KeyPackageError } from "./errors.js";
 import { extensionTypeNumber, findExtension } from "./extensions.js";
@@ -53,13 +63,18 @@ export interface NewKeyPackage {
   privateKeyPackage: PrivateKeyPackage;
   /** The bare TLS KeyPackage, as `UploadKeyPackageRequest.key_package.key_package_tls_serialized`. */
   bytes: Uint8Array;
-  /** The HPKE init public key: welcomes are wrapped to it (`hpke_public_key` finds this package). */
+  /** The HPKE init public key: Curve25519 welcomes are wrapped to it. */
   initKey: Uint8Array;
+  /**
+   * The X-Wing key pair of the 0xff03 extension: X-Wing welcomes and welcome pointers are
+   * wrapped to its public key. Store the private key with the others.
+   */
+  welcomeWrapperKey: HpkeKeyPair;
 }
 
 const unixSeconds = (now: Date) => Math.floor(now.getTime() / 1000);
 
-/** Our leaf capabilities: libxmtp's list minus the X-Wing wrapper extension (no GREASE). */
+/** Our leaf capabilities: libxmtp 1.9.1's list (no GREASE). */
 export function xmtpCapabilities(): Capabilities {
   return {
     versions: ["mls10"],
@@ -115,10 +130,38 @@ function checkIdentity(identity: XmtpIdentity): void {
   }
 }
 
+/** 0xff04: WelcomePointeeEncryptionAeadTypesExtension{supported_aead_types: [CHACHA20_POLY1305]}. */
+export function welcomePointeeAeadTypesExtension(): Extension {
+  return {
+    extensionType: EXTENSION_WELCOME_POINTEE_AEAD_TYPES,
+    extensionData: toBinary(
+      WelcomePointeeEncryptionAeadTypesExtensionSchema,
+      create(WelcomePointeeEncryptionAeadTypesExtensionSchema, {
+        supportedAeadTypes: [POINTEE_AEAD_CHACHA20_POLY1305],
+      }),
+    ),
+  };
+}
+
+/** 0xff03: WelcomeWrapperEncryption{pub_key = the X-Wing public key, algorithm = XWING (2)}. */
+export function welcomeWrapperEncryptionExtension(xwingPublicKey: Uint8Array): Extension {
+  return {
+    extensionType: EXTENSION_WELCOME_WRAPPER_ENCRYPTION,
+    extensionData: toBinary(
+      WelcomeWrapperEncryptionSchema,
+      create(WelcomeWrapperEncryptionSchema, {
+        pubKey: xwingPublicKey,
+        algorithm: WrapperAlgorithm.XWingMlKem768Draft6,
+      }),
+    ),
+  };
+}
+
 /**
  * A fresh key package for this installation: suite 0x0003, the XMTP credential, the installation
- * key as signature key, leaf extension ApplicationId(inbox id), key-package extension LastResort
- * only, explicit capabilities, OpenMLS's default lifetime.
+ * key as signature key, leaf extension ApplicationId(inbox id), key-package extensions LastResort,
+ * 0xff04 (we read welcome pointers) and 0xff03 (a fresh X-Wing key) in libxmtp 1.9.1's order,
+ * explicit capabilities, OpenMLS's default lifetime.
  */
 export async function createKeyPackage(
   identity: XmtpIdentity,
@@ -126,11 +169,16 @@ export async function createKeyPackage(
 ): Promise<NewKeyPackage> {
   checkIdentity(identity);
   const cs = await xmtpCiphersuite();
+  const welcomeWrapperKey = await generateHpkeKeyPair(WrapperAlgorithm.XWingMlKem768Draft6);
   const { publicPackage, privatePackage } = await generateKeyPackageWithKey(
     xmtpCredential(identity.inboxId),
     xmtpCapabilities(),
     keyPackageLifetime(options.now),
-    [{ extensionType: EXTENSION_LAST_RESORT, extensionData: new Uint8Array() }],
+    [
+      { extensionType: EXTENSION_LAST_RESORT, extensionData: new Uint8Array() },
+      welcomePointeeAeadTypesExtension(),
+      welcomeWrapperEncryptionExtension(welcomeWrapperKey.publicKey),
+    ],
     { signKey: identity.installationKey.privateKey, publicKey: identity.installationKey.publicKey },
     cs,
     [applicationIdExtension(identity.inboxId)],
@@ -140,6 +188,7 @@ export async function createKeyPackage(
     privateKeyPackage: privatePackage,
     bytes: encodeKeyPackage(publicPackage),
     initKey: publicPackage.initKey,
+    welcomeWrapperKey,
   };
 }
 
@@ -158,9 +207,9 @@ export interface VerifiedKeyPackage {
   installationId: Uint8Array;
   initKey: Uint8Array;
   lifetime: Lifetime;
-  /** The 0xff03 extension, if present: the key libxmtp would wrap welcomes to with this algorithm. */
+  /** The 0xff03 extension, if present: the key welcomes are wrapped to, with this algorithm. */
   welcomeWrapperEncryption?: { algorithm: number; publicKey: Uint8Array };
-  /** Whether the package advertises welcome-pointer support (0xff04). */
+  /** Whether 0xff04 lists ChaCha20-Poly1305: the installation can read welcome pointers. */
   supportsWelcomePointers: boolean;
 }
 
@@ -262,20 +311,43 @@ export async function validateKeyPackage(
     installationId: leaf.signaturePublicKey,
     initKey: kp.initKey,
     lifetime: leaf.lifetime,
-    supportsWelcomePointers:
-      findExtension(kp.extensions, EXTENSION_WELCOME_POINTEE_AEAD_TYPES) !== undefined,
+    supportsWelcomePointers: false,
   };
+  const pointees = findExtension(kp.extensions, EXTENSION_WELCOME_POINTEE_AEAD_TYPES);
+  if (pointees !== undefined) {
+    let types: number[];
+    try {
+      types = fromBinary(
+        WelcomePointeeEncryptionAeadTypesExtensionSchema,
+        pointees.extensionData,
+      ).supportedAeadTypes;
+    } catch (e) {
+      throw invalid(
+        `the WelcomePointeeEncryptionAeadTypes extension (0xff04) does not decode: ${errorMessage(e)}`,
+        e,
+      );
+    }
+    verified.supportsWelcomePointers = types.includes(POINTEE_AEAD_CHACHA20_POLY1305);
+  }
   const wrapper = findExtension(kp.extensions, EXTENSION_WELCOME_WRAPPER_ENCRYPTION);
   if (wrapper !== undefined) {
+    let w: { algorithm: number; pubKey: Uint8Array };
     try {
-      const w = fromBinary(WelcomeWrapperEncryptionSchema, wrapper.extensionData);
-      verified.welcomeWrapperEncryption = { algorithm: w.algorithm, publicKey: w.pubKey };
+      w = fromBinary(WelcomeWrapperEncryptionSchema, wrapper.extensionData);
     } catch (e) {
       throw invalid(
         `the WelcomeWrapperEncryption extension (0xff03) does not decode: ${errorMessage(e)}`,
         e,
       );
     }
+    // libxmtp refuses SYMMETRIC_KEY (3) here; an unknown algorithm means Curve25519 to pub_key.
+    if (w.algorithm === 3) throw invalid("the 0xff03 extension names SYMMETRIC_KEY (3)");
+    // A key no welcome can be wrapped to would fail the whole add after its commit is merged
+    // (libxmtp lets it through); refused here, the installation is left out instead.
+    if (w.algorithm === WrapperAlgorithm.XWingMlKem768Draft6 && !isValidXWingPublicKey(w.pubKey)) {
+      throw invalid("the X-Wing key of the 0xff03 extension is not a valid X-Wing public key");
+    }
+    verified.welcomeWrapperEncryption = { algorithm: w.algorithm, publicKey: w.pubKey };
   }
   return verified;
 }

@@ -29,14 +29,16 @@ describe("welcomes", () => {
     });
   });
 
-  it("are wrapped as libxmtp's WelcomeMessageInput.V1 with Curve25519 to the init key", async () => {
+  it("are wrapped as libxmtp's WelcomeMessageInput.V1 with X-Wing to the 0xff03 key", async () => {
     const recipient = staged.welcome!.recipients[0]!;
+    expect(recipient.supportsWelcomePointers).toBe(true);
     const wrapped = await wrapWelcome(staged.welcome!.message, recipient, 3n);
-    expect(wrapped.wrapperAlgorithm).toBe(1);
-    expect(wrapped.hpkePublicKey).toEqual(bob.keyPackage.initKey);
+    expect(wrapped.wrapperAlgorithm).toBe(2);
+    expect(wrapped.hpkePublicKey).toEqual(bob.keyPackage.welcomeWrapperKey.publicKey);
+    expect(wrapped.hpkePublicKey).toHaveLength(1216);
     expect(wrapped.installationKey).toEqual(bob.identity.installationKey.publicKey);
     const ct = decodeHpkeCiphertext(wrapped.data);
-    expect(ct.kemOutput.length).toBe(32);
+    expect(ct.kemOutput.length).toBe(1120);
     expect(ct.ciphertext.length).toBe(staged.welcome!.message.length + 16);
     // WelcomeMetadata{message_cursor: 3} = 08 03, sealed: 2 + 16 bytes, the size libxmtp's has
     const real = fromBinary(
@@ -46,18 +48,32 @@ describe("welcomes", () => {
     const v1 = real.messages[0]?.version;
     if (v1?.case !== "v1") throw new Error("expected a V1 welcome");
     expect(wrapped.welcomeMetadata.length).toBe(v1.value.welcomeMetadata.length);
+    expect(wrapped.wrapperAlgorithm).toBe(v1.value.wrapperAlgorithm);
+    const opened = await unwrapWelcome({
+      ...wrapped,
+      privateKey: bob.keyPackage.welcomeWrapperKey.privateKey,
+    });
+    expect(opened.messageCursor).toBe(3n);
+    expect(opened.welcomeMessage).toEqual(staged.welcome!.message);
+  });
+
+  it("go with Curve25519 to the init key when the key package has no 0xff03", async () => {
+    const { wrapper: _, ...withoutWrapper } = staged.welcome!.recipients[0]!;
+    const wrapped = await wrapWelcome(staged.welcome!.message, withoutWrapper, 3n);
+    expect(wrapped.wrapperAlgorithm).toBe(1);
+    expect(wrapped.hpkePublicKey).toEqual(bob.keyPackage.initKey);
+    expect(decodeHpkeCiphertext(wrapped.data).kemOutput.length).toBe(32);
     const opened = await unwrapWelcome({
       ...wrapped,
       privateKey: bob.keyPackage.privateKeyPackage.initPrivateKey,
     });
-    expect(opened.messageCursor).toBe(3n);
     expect(opened.welcomeMessage).toEqual(staged.welcome!.message);
   });
 
   it("cannot be opened with another key", async () => {
     const wrapped = await wrapWelcome(staged.welcome!.message, staged.welcome!.recipients[0]!, 3n);
     const e = await welcomeError(
-      unwrapWelcome({ ...wrapped, privateKey: carol.keyPackage.privateKeyPackage.initPrivateKey }),
+      unwrapWelcome({ ...wrapped, privateKey: carol.keyPackage.welcomeWrapperKey.privateKey }),
     );
     expect(e.code).toBe("MLS_WELCOME_DECRYPT_FAILED");
     const tampered = wrapped.data.slice();
@@ -66,10 +82,15 @@ describe("welcomes", () => {
       unwrapWelcome({
         ...wrapped,
         data: tampered,
-        privateKey: bob.keyPackage.privateKeyPackage.initPrivateKey,
+        privateKey: bob.keyPackage.welcomeWrapperKey.privateKey,
       }),
     );
     expect(e2.code).toBe("MLS_WELCOME_DECRYPT_FAILED");
+    // the init key is not the X-Wing key
+    const e3 = await welcomeError(
+      unwrapWelcome({ ...wrapped, privateKey: bob.keyPackage.privateKeyPackage.initPrivateKey }),
+    );
+    expect(e3.code).toBe("MLS_WELCOME_DECRYPT_FAILED");
   });
 
   it("reject garbage, pointers and unknown algorithms as malformed", async () => {

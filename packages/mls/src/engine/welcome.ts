@@ -32,11 +32,37 @@ export function encodeWelcomeMessage(welcome: Welcome): Uint8Array {
   return encodeMlsMessage({ version: "mls10", wireformat: "mls_welcome", welcome });
 }
 
-/** Who a welcome goes to: the installation and the key its welcome is wrapped to. */
+/** Who a welcome goes to: the installation and the keys of its key package. */
 export interface WelcomeRecipient {
   installationId: Uint8Array;
-  /** The key package's init key (Curve25519 wrapping). */
+  /** The key package's init key (Curve25519 wrapping when there is no 0xff03 extension). */
   initKey: Uint8Array;
+  /** The key package's 0xff03 extension: wrap to this key with this algorithm. */
+  wrapper?: { algorithm: number; publicKey: Uint8Array } | undefined;
+  /** The key package's 0xff04 lists ChaCha20-Poly1305: it can read welcome pointers. */
+  supportsWelcomePointers?: boolean | undefined;
+}
+
+/**
+ * The key and algorithm a recipient's welcome is wrapped with (libxmtp's
+ * `Installation::from_verified_key_package`): the 0xff03 key (X-Wing for algorithm 2, Curve25519
+ * for anything else), else Curve25519 to the init key.
+ */
+export function wrapperOf(recipient: WelcomeRecipient): {
+  algorithm: WrapperAlgorithm;
+  publicKey: Uint8Array;
+} {
+  const w = recipient.wrapper;
+  if (w === undefined) {
+    return { algorithm: WrapperAlgorithm.Curve25519, publicKey: recipient.initKey };
+  }
+  return {
+    algorithm:
+      w.algorithm === WrapperAlgorithm.XWingMlKem768Draft6
+        ? WrapperAlgorithm.XWingMlKem768Draft6
+        : WrapperAlgorithm.Curve25519,
+    publicKey: w.publicKey,
+  };
 }
 
 /** One `WelcomeMessageInput.V1`, ready for SendWelcomeMessages. */
@@ -46,38 +72,39 @@ export interface WrappedWelcome {
   data: Uint8Array;
   /** The exact public key used; the recipient finds its private key with it. */
   hpkePublicKey: Uint8Array;
-  /** WelcomeWrapperAlgorithm: 1 = CURVE25519. */
+  /** WelcomeWrapperAlgorithm: 1 = CURVE25519, 2 = XWING_MLKEM_768_DRAFT_6. */
   wrapperAlgorithm: number;
   /** WelcomeMetadata{message_cursor}, sealed second in the same HPKE context. */
   welcomeMetadata: Uint8Array;
 }
 
+/** WelcomeMetadata{message_cursor}: what the joiner reads the group from. */
+export function encodeWelcomeMetadata(messageCursor: bigint): Uint8Array {
+  return toBinary(WelcomeMetadataSchema, create(WelcomeMetadataSchema, { messageCursor }));
+}
+
 /**
- * Wraps a welcome for one recipient. We always use Curve25519 to the key package's init key:
- * libxmtp's fallback when a key package has no 0xff03 extension, which libxmtp 1.5.4 and 1.9.1
- * accept even when they did advertise an X-Wing key. `messageCursor` is the server id of the
- * commit that added the recipient (so it starts reading after it).
+ * Wraps a welcome for one recipient as libxmtp does (`wrapperOf`: X-Wing to the 0xff03 key when
+ * the key package has one, else Curve25519 to the init key). `messageCursor` is the server id of
+ * the commit that added the recipient (so it starts reading after it).
  */
 export async function wrapWelcome(
   welcomeMessage: Uint8Array,
   recipient: WelcomeRecipient,
   messageCursor: bigint,
 ): Promise<WrappedWelcome> {
-  const metadata = toBinary(
-    WelcomeMetadataSchema,
-    create(WelcomeMetadataSchema, { messageCursor }),
-  );
+  const { algorithm, publicKey } = wrapperOf(recipient);
   const sealed = await hpkeSeal({
     payload: welcomeMessage,
-    secondaryPayload: metadata,
-    publicKey: recipient.initKey,
-    algorithm: WrapperAlgorithm.Curve25519,
+    secondaryPayload: encodeWelcomeMetadata(messageCursor),
+    publicKey,
+    algorithm,
   });
   return {
     installationKey: recipient.installationId,
     data: sealed.wrapped,
-    hpkePublicKey: recipient.initKey,
-    wrapperAlgorithm: WrapperAlgorithm.Curve25519,
+    hpkePublicKey: publicKey,
+    wrapperAlgorithm: algorithm,
     welcomeMetadata: sealed.wrappedSecondary,
   };
 }
@@ -91,7 +118,7 @@ export interface UnwrappedWelcome {
 
 /**
  * Opens a `WelcomeMessage.V1` with the private key matching its `hpke_public_key` (for
- * Curve25519, the init private key of our key package).
+ * Curve25519, the init private key of our key package; for X-Wing, its 0xff03 private key).
  */
 export async function unwrapWelcome(input: {
   data: Uint8Array;
@@ -105,7 +132,7 @@ export async function unwrapWelcome(input: {
   ) {
     throw new WelcomeError(
       "MLS_WELCOME_MALFORMED",
-      `welcome wrapper algorithm ${input.wrapperAlgorithm} is not an HPKE wrapping (welcome pointers are not supported yet)`,
+      `welcome wrapper algorithm ${input.wrapperAlgorithm} is not an HPKE wrapping (1 or 2); SYMMETRIC_KEY (3) welcomes are reached through a welcome pointer only`,
     );
   }
   let opened: { payload: Uint8Array; secondaryPayload: Uint8Array };
@@ -126,17 +153,22 @@ export async function unwrapWelcome(input: {
       { cause: e },
     );
   }
-  let messageCursor = 0n;
-  if (opened.secondaryPayload.length > 0) {
-    try {
-      messageCursor = fromBinary(WelcomeMetadataSchema, opened.secondaryPayload).messageCursor;
-    } catch (e) {
-      throw new WelcomeError("MLS_WELCOME_MALFORMED", "the welcome metadata does not decode", {
-        cause: e,
-      });
-    }
+  return {
+    welcomeMessage: opened.payload,
+    messageCursor: decodeWelcomeMetadata(opened.secondaryPayload),
+  };
+}
+
+/** WelcomeMetadata.message_cursor; 0 when there is no metadata. */
+export function decodeWelcomeMetadata(bytes: Uint8Array): bigint {
+  if (bytes.length === 0) return 0n;
+  try {
+    return fromBinary(WelcomeMetadataSchema, bytes).messageCursor;
+  } catch (e) {
+    throw new WelcomeError("MLS_WELCOME_MALFORMED", "the welcome metadata does not decode", {
+      cause: e,
+    });
   }
-  return { welcomeMessage: opened.payload, messageCursor };
 }
 
 /** Parses a welcome MLSMessage; throws WelcomeError(MLS_WELCOME_MALFORMED) for anything else. */

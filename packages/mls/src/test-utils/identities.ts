@@ -58,7 +58,10 @@ export async function joinViaWelcome(
     data: wrapped.data,
     welcomeMetadata: wrapped.welcomeMetadata,
     wrapperAlgorithm: wrapped.wrapperAlgorithm,
-    privateKey: member.keyPackage.privateKeyPackage.initPrivateKey,
+    privateKey:
+      wrapped.wrapperAlgorithm === 2
+        ? member.keyPackage.welcomeWrapperKey.privateKey
+        : member.keyPackage.privateKeyPackage.initPrivateKey,
   });
   if (opened.messageCursor !== cursor) throw new Error("the welcome metadata did not round-trip");
   return joinGroupFromWelcome({

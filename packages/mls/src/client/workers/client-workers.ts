@@ -1,5 +1,6 @@
 // The workers a client runs (libxmtp's build() starts them): the task worker (key-package
-// maintenance, pending self-removal, sync archives), disappearing messages and device sync.
+// maintenance, pending self-removal, sync archives, welcome pointers), disappearing messages and
+// device sync.
 import type { ClientContext } from "../context.js";
 import { DisappearingMessagesWorker } from "./disappearing-messages.js";
 import { keyPackageTaskHandlers, seedKeyPackageTasks } from "./key-package-maintenance.js";
