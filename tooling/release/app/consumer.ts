@@ -13,6 +13,12 @@ import { ethereumIdentifier } from "@x/id";
 import { type Client, ClientError, type DecodedMessage, type Group } from "@x/mls";
 import { type RunningNode, startNode } from "@x/node";
 import { create } from "@x/proto";
+import {
+  createSigner,
+  isText,
+  Client as SdkClient,
+  type DecodedMessage as SdkMessage,
+} from "@x/sdk";
 import { privateKeyToAccount } from "viem/accounts";
 
 export async function consumer(key: `0x${string}`): Promise<string> {
@@ -36,4 +42,20 @@ export async function consumer(key: `0x${string}`): Promise<string> {
   const error: boolean = new Error("x") instanceof ClientError;
   await node.stop();
   return [id, messages.length, epoch, digest, kindOf, codecs, typeId, empty, error].join();
+}
+
+/** @x/sdk, node-sdk's names: typed options, content narrowed by the guards. */
+export async function sdkConsumer(apiUrl: string): Promise<string[]> {
+  const client: SdkClient = await SdkClient.create(createSigner(), {
+    env: "local",
+    apiUrl,
+    dbPath: (inboxId: string) => `${inboxId}.db3`,
+  });
+  // @ts-expect-error dbPath is a path, a function of the inbox id, or null
+  await SdkClient.create(createSigner(), { dbPath: 42 });
+  const dm = await client.conversations.createDm(client.inboxId);
+  const messages: SdkMessage[] = await dm.messages();
+  const texts: string[] = messages.filter(isText).map((m) => m.content ?? "");
+  await client.close();
+  return texts;
 }

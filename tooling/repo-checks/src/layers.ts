@@ -21,6 +21,17 @@ export const LAYERS: Record<string, readonly string[]> = {
   "@x/content-types": ["@x/proto"],
   "@x/mls": ["@x/api", "@x/db", "@x/id", "@x/content-types", "@x/crypto", "@x/proto"],
   "@x/node": ["@x/proto", "@x/crypto", "@x/id"],
+  "@x/sdk": [
+    "@x/mls",
+    "@x/api",
+    "@x/api-grpc",
+    "@x/api-d14n",
+    "@x/db",
+    "@x/id",
+    "@x/content-types",
+    "@x/crypto",
+    "@x/proto",
+  ],
   "@x/cli": [
     "@x/mls",
     "@x/api",
