@@ -645,7 +645,9 @@ export class Group {
         processed = await processGroupMessage(state, m.data);
       } catch (e) {
         // Stale commits (lost races), undecryptable or forged messages: typed error, state kept.
-        this.ctx.onSkipped(e, { groupId: this.groupId, cursor: m.id });
+        if (!this.sentBeforeWeJoined(e, m.createdNs)) {
+          this.ctx.onSkipped(e, { groupId: this.groupId, cursor: m.id });
+        }
         if ((e as { code?: unknown }).code === "MLS_EPOCH_IN_FUTURE") {
           await this.markMaybeForked(m.id, state.groupContext.epoch, e);
         }
@@ -666,6 +668,20 @@ export class Group {
       await this.processCommit(processed, m, originator);
     }
     await flush();
+  }
+
+  /**
+   * On d14n a member that joined has no cursor yet for the application messages' originator, so
+   * its first read brings the messages sent before it joined, which it cannot decrypt (libxmtp
+   * 1.9.1 reads and drops them too). They are expected: not reported as skipped. Known by their
+   * epoch being too old and their time being before we stored the group.
+   */
+  private sentBeforeWeJoined(error: unknown, sentNs: bigint): boolean {
+    return (
+      (error as { code?: unknown }).code === "MLS_EPOCH_TOO_OLD" &&
+      this.stored.welcomeCursor !== null &&
+      sentNs < this.stored.createdAtNs
+    );
   }
 
   /**
