@@ -1,3 +1,4 @@
+export { type FuzzOptions, type FuzzTarget, fuzzTarget, mutate, prng } from "./fuzz.js";
 export {
   ENSURE_POSTGRES_SCRIPT,
   findPostgresBin,

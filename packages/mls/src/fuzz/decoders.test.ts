@@ -4,15 +4,15 @@
 // given unchanged. Inputs that once broke a decoder are kept in ./corpus/<target>/ and replayed
 // first; a new failure is written there (commit it with the fix).
 // XMTP_FUZZ_ITERATIONS (default 60 per seed input) and XMTP_FUZZ_SEED replay or extend a run.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { CodecRegistry, ContentTypesError, decodeContent } from "@x/content-types";
-import { sha256, toHex } from "@x/crypto";
 import { openSqlite } from "@x/db/sqlite";
 import { decodeIdentityUpdate, IdentityError, verifyIdentityUpdate } from "@x/id";
 import { create, fromBinary, toBinary } from "@x/proto";
 import { PublishIdentityUpdateRequestSchema } from "@x/proto/identity/api/v1";
 import { IdentityUpdateSchema } from "@x/proto/identity/associations";
 import { EncodedContentSchema } from "@x/proto/mls/message_contents";
+import { fuzzTarget } from "@x/testing";
 import type { ClientState } from "ts-mls";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ClientError } from "../client/errors.js";
@@ -46,55 +46,6 @@ const CORPUS = new URL("./corpus/", import.meta.url);
 /** Per test: room for the iterations asked for (a few ms each) on a slow machine. */
 const TEST_MS = 30_000 + ITERATIONS * 40;
 
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** One mutation of `input`: bit flips, boundary bytes, truncation, insertion, a huge varint. */
-function mutate(input: Uint8Array, random: () => number): Uint8Array {
-  const at = (n: number) => Math.floor(random() * n);
-  const out = input.slice();
-  switch (at(6)) {
-    case 0: {
-      for (let i = 0, n = 1 + at(4); i < n && out.length > 0; i++) {
-        const p = at(out.length);
-        out[p] = out[p]! ^ (1 << at(8));
-      }
-      return out;
-    }
-    case 1: {
-      if (out.length > 0) out[at(out.length)] = [0x00, 0xff, 0x7f, 0x80, 0x01][at(5)]!;
-      return out;
-    }
-    case 2:
-      return out.slice(0, at(out.length + 1));
-    case 3: {
-      const p = at(out.length + 1);
-      const extra = Uint8Array.from({ length: 1 + at(16) }, () => at(256));
-      return Uint8Array.from([...out.slice(0, p), ...extra, ...out.slice(p)]);
-    }
-    case 4: {
-      // A length or tag field made enormous.
-      const p = at(out.length + 1);
-      return Uint8Array.from([...out.slice(0, p), 0xff, 0xff, 0xff, 0xff, 0x0f, ...out.slice(p)]);
-    }
-    default: {
-      if (out.length < 2) return out;
-      const a = at(out.length);
-      const b = a + at(out.length - a);
-      return Uint8Array.from([...out, ...out.slice(a, b)]);
-    }
-  }
-}
-
 interface Target {
   name: string;
   /** Real inputs to mutate. */
@@ -105,24 +56,6 @@ interface Target {
   typed: (abstract new (
     ...args: never[]
   ) => Error)[];
-}
-
-function corpusOf(target: string): Uint8Array[] {
-  try {
-    return readdirSync(new URL(`${target}/`, CORPUS))
-      .filter((f) => f.endsWith(".bin"))
-      .map((f) => new Uint8Array(readFileSync(new URL(`${target}/${f}`, CORPUS))));
-  } catch {
-    return [];
-  }
-}
-
-function keep(target: string, input: Uint8Array): string {
-  const dir = new URL(`${target}/`, CORPUS);
-  mkdirSync(dir, { recursive: true });
-  const name = `${toHex(sha256(input)).slice(0, 16)}.bin`;
-  writeFileSync(new URL(name, dir), input);
-  return `src/fuzz/corpus/${target}/${name}`;
 }
 
 /** Runs `input` through the target; a failure description, or undefined when it behaved. */
@@ -142,26 +75,13 @@ async function check(t: Target, input: Uint8Array): Promise<string | undefined> 
 }
 
 async function fuzz(t: Target): Promise<void> {
-  const failures: string[] = [];
-  for (const input of corpusOf(t.name)) {
-    const problem = await check(t, input);
-    if (problem !== undefined)
-      failures.push(`corpus input (${toHex(input).slice(0, 40)}…): ${problem}`);
-  }
-  const random = prng(SEED ^ [...t.name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) | 0, 7));
   const seeds = await t.seeds();
   expect(seeds.length).toBeGreaterThan(0);
-  for (const seed of seeds) {
-    // The real input itself must decode.
-    expect(await check(t, seed), `${t.name}: an unmutated seed`).toBeUndefined();
-    for (let i = 0; i < ITERATIONS; i++) {
-      let input = mutate(seed, random);
-      if (random() < 0.3) input = mutate(input, random);
-      const problem = await check(t, input);
-      if (problem !== undefined) failures.push(`${problem} (kept as ${keep(t.name, input)})`);
-    }
-  }
-  expect(failures, `${t.name} (seed ${SEED})`).toEqual([]);
+  const problems = await fuzzTarget(
+    { name: t.name, seeds, check: (input) => check(t, input) },
+    { corpusDir: fileURLToPath(CORPUS), iterations: ITERATIONS, seed: SEED },
+  );
+  expect(problems, `${t.name} (seed ${SEED})`).toEqual([]);
 }
 
 describe(`decoder fuzzing (seed ${SEED}, ${ITERATIONS} mutations per input)`, () => {
