@@ -231,7 +231,9 @@ describe.each([
     expect(problems(me.skipped)).toEqual([]);
   });
 
-  it.runIf(network === "v3")(
+  // libxmtp 1.5.4 has no d14n mode: the mixed add is a v3 test only (not a skipped one).
+  const onV3 = network === "v3" ? it : undefined;
+  onV3?.(
     "a mixed add: pointers for three 1.9.1 installations, ordinary welcomes for two 1.5.4 ones",
     async () => {
       const me = ours[0]!;

@@ -32,6 +32,7 @@ export const LAYERS: Record<string, readonly string[]> = {
     "@x/crypto",
     "@x/proto",
   ],
+  "@x/agent": ["@x/sdk"],
   "@x/cli": [
     "@x/mls",
     "@x/api",

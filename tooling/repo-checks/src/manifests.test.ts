@@ -102,7 +102,7 @@ describe("published manifests", () => {
       expect(constant?.[1], `${dir}/src/version.ts`).toBe(manifest.version);
       found.push(manifest.name);
     }
-    expect(found.sort()).toEqual(["@x/cli", "@x/mls"]);
+    expect(found.sort()).toEqual(["@x/agent", "@x/cli", "@x/mls"]);
   });
 
   it("have no patched dependency anywhere in the workspace", () => {
