@@ -103,7 +103,10 @@ export interface NodeOptions {
    * such signatures are refused.
    */
   scwVerifier?: SmartContractSignatureVerifier;
-  /** Per-client rate limiting (off by default); `true` uses node-go's limits. */
+  /**
+   * Per-client rate limiting; `true` uses node-go's limits. Default: on for a Postgres database
+   * (a deployment of several processes), off otherwise.
+   */
   rateLimit?: RateLimitOptions | boolean;
   maxMessageBytes?: number;
   /** Clock in nanoseconds since the epoch (replaceable in tests). */
@@ -136,6 +139,8 @@ export interface RunningNode {
   /** The d14n gateway's payer key, secp256k1 compressed (33 bytes), if d14n is served. */
   d14nPayerPublicKey: Uint8Array | undefined;
   store: NodeStore;
+  /** Whether per-client rate limits apply (see NodeOptions.rateLimit). */
+  rateLimited: boolean;
   /**
    * Stops accepting calls (on every listener, d14n and history included), ends open streams with
    * Unavailable, lets in-flight calls finish (up to 5 s), then closes the store it opened.
@@ -222,12 +227,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const historyRequested = options.historyPort ?? undefined;
   const store = options.store ?? (await NodeStore.open({ db: options.db ?? ":memory:" }));
   const shutdown = new AbortController();
+  const limits = options.rateLimit ?? store.dialect === "postgres";
   const limiter =
-    options.rateLimit === true
-      ? new RateLimiter()
-      : options.rateLimit
-        ? new RateLimiter(options.rateLimit)
-        : undefined;
+    limits === true ? new RateLimiter() : limits ? new RateLimiter(limits) : undefined;
 
   const groupBroker = new Broker<StoredGroupMessage>();
   const welcomeBroker = new Broker<StoredWelcome>();
@@ -654,6 +656,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     d14nNodePublicKey: d14nPublicKeys?.node,
     d14nPayerPublicKey: d14nPublicKeys?.payer,
     store,
+    rateLimited: limiter !== undefined,
     stop,
   };
 }

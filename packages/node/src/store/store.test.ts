@@ -1,6 +1,7 @@
 import { startPostgres } from "@x/testing";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startNode } from "../server/node.js";
 import { type NewGroupMessage, NodeStore } from "./store.js";
 
 const u8 = (...b: number[]) => Uint8Array.from(b);
@@ -207,6 +208,22 @@ describe("on Postgres", () => {
     const name = `store_${++n}`;
     await admin.query(`create database ${name}`);
     return server.url.replace(/\/postgres$/, `/${name}`);
+  });
+
+  it("a node on Postgres (a scale-out deployment) limits each client by default", async () => {
+    const name = `store_${++n}`;
+    await admin.query(`create database ${name}`);
+    const url = server.url.replace(/\/postgres$/, `/${name}`);
+    const limited = await startNode({ port: 0, webPort: null, db: url });
+    const unlimited = await startNode({ port: 0, webPort: null, db: url, rateLimit: false });
+    const sqlite = await startNode({ port: 0, webPort: null, db: ":memory:" });
+    try {
+      expect(limited.rateLimited).toBe(true);
+      expect(unlimited.rateLimited).toBe(false);
+      expect(sqlite.rateLimited).toBe(false);
+    } finally {
+      await Promise.all([limited.stop(), unlimited.stop(), sqlite.stop()]);
+    }
   });
 
   // Two nodes (stores) on one database, writing to one group at once: ids come from one sequence,
