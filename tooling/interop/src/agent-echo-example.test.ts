@@ -15,6 +15,7 @@ import {
   type SdkConversation,
   TempDir,
   texts191,
+  untilText191,
 } from "./test-utils/libxmtp.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -30,12 +31,8 @@ afterAll(async () => {
   dir.remove();
 });
 
-async function waitFor(conversation: SdkConversation, text: string): Promise<string[]> {
-  return eventually(async () => {
-    const texts = await texts191(conversation);
-    return texts.includes(text) ? texts : undefined;
-  }, `the agent's "${text}"`);
-}
+const waitForAgent = (c: SdkConversation, text: string) =>
+  untilText191(c, text, `the agent's "${text}"`);
 
 describe("examples/echo-agent", () => {
   it("answers libxmtp 1.9.1 in a DM and a group, and exits by itself after SIGTERM", async () => {
@@ -75,12 +72,12 @@ describe("examples/echo-agent", () => {
 
     const dm = await lib.conversations.createDm(inboxId);
     await dm.sendText("hi agent");
-    await waitFor(dm, "echo: hi agent");
+    await waitForAgent(dm, "echo: hi agent");
     await dm.sendText("/ping");
-    await waitFor(dm, "pong");
+    await waitForAgent(dm, "pong");
     const group = await lib.conversations.createGroup([inboxId]);
     await group.sendText("hi all");
-    const texts = await waitFor(group, "echo: hi all");
+    const texts = await waitForAgent(group, "echo: hi all");
     expect(texts).toEqual(["hi all", "echo: hi all"]);
     expect(await texts191(dm)).toEqual(["hi agent", "echo: hi agent", "/ping", "pong"]);
 

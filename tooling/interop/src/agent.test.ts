@@ -5,11 +5,11 @@ import { Agent, CommandRouter, createSigner, type MessageContext } from "@x/agen
 import { type RunningNode, startNode } from "@x/node";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  eventually,
   peer191,
   type SdkConversation,
   TempDir,
   texts191,
+  untilText191,
 } from "./test-utils/libxmtp.js";
 import { delay } from "./test-utils/streams.js";
 
@@ -26,12 +26,8 @@ afterAll(async () => {
   dir.remove();
 });
 
-async function waitFor(conversation: SdkConversation, text: string): Promise<string[]> {
-  return eventually(async () => {
-    const texts = await texts191(conversation);
-    return texts.includes(text) ? texts : undefined;
-  }, `the agent's "${text}"`);
-}
+const waitForAgent = (c: SdkConversation, text: string) =>
+  untilText191(c, text, `the agent's "${text}"`);
 
 describe("@x/agent with libxmtp 1.9.1", () => {
   it("answers texts and /ping in a DM and a group, never its own messages, until stop()", async () => {
@@ -56,15 +52,15 @@ describe("@x/agent with libxmtp 1.9.1", () => {
 
     const dm = await lib.conversations.createDm(agent.inboxId);
     await dm.sendText("hi agent");
-    await waitFor(dm, "echo: hi agent");
+    await waitForAgent(dm, "echo: hi agent");
     await dm.sendText("/ping");
-    await waitFor(dm, "pong");
+    await waitForAgent(dm, "pong");
 
     const group = await lib.conversations.createGroup([agent.inboxId], { groupName: "agents" });
     await group.sendText("hi all");
-    await waitFor(group, "echo: hi all");
+    await waitForAgent(group, "echo: hi all");
     await group.sendText("/PING");
-    await waitFor(group, "pong");
+    await waitForAgent(group, "pong");
 
     // Give a loop time to show: the agent's own replies reach no handler.
     await delay(1_500);
@@ -86,7 +82,7 @@ describe("@x/agent with libxmtp 1.9.1", () => {
 
     // Started again on the same client, it catches up with what came meanwhile.
     await agent.start();
-    await waitFor(dm, "echo: after stop");
+    await waitForAgent(dm, "echo: after stop");
     await agent.stop();
   });
 });

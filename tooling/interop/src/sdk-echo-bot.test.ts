@@ -13,7 +13,7 @@ import {
   peer191,
   type SdkConversation,
   TempDir,
-  texts191,
+  untilText191,
 } from "./test-utils/libxmtp.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -67,12 +67,8 @@ async function stopBot(bot: Bot): Promise<void> {
   await exited;
 }
 
-async function waitForEcho(conversation: SdkConversation, text: string): Promise<string[]> {
-  return eventually(async () => {
-    const texts = await texts191(conversation);
-    return texts.includes(`echo: ${text}`) ? texts : undefined;
-  }, `the bot's answer to "${text}"`);
-}
+const waitForEcho = (c: SdkConversation, text: string) =>
+  untilText191(c, `echo: ${text}`, `the bot's answer to "${text}"`);
 
 describe("examples/echo-bot", () => {
   it("answers libxmtp 1.9.1 in a DM and a group, and after a restart what came meanwhile", async () => {

@@ -24,6 +24,7 @@ import {
   type SdkConversation,
   TempDir,
   texts191,
+  untilText191,
 } from "./test-utils/libxmtp.js";
 import { delay } from "./test-utils/streams.js";
 
@@ -75,12 +76,8 @@ async function echoBot(apiUrl: string, dbPath: string, logger?: Logger) {
 
 const echoes = (texts: string[]) => texts.filter((t) => t.startsWith("echo: "));
 
-async function waitForEcho(conversation: SdkConversation, text: string): Promise<string[]> {
-  return eventually(async () => {
-    const texts = await texts191(conversation);
-    return texts.includes(`echo: ${text}`) ? texts : undefined;
-  }, `the bot's answer to "${text}"`);
-}
+const waitForEcho = (c: SdkConversation, text: string) =>
+  untilText191(c, `echo: ${text}`, `the bot's answer to "${text}"`);
 
 describe("@x/sdk with libxmtp 1.9.1", () => {
   it("a ten-line echo bot answers a libxmtp 1.9.1 user in a DM and in a group", async () => {

@@ -36,11 +36,24 @@ function checkedRows(records: readonly ConsentRecord[]) {
 export class KyselyConsentStore implements ConsentStore {
   constructor(private readonly ctx: StoreContext) {}
 
-  async set(records: readonly ConsentRecord[]): Promise<ConsentRecord[]> {
+  /** Newer wins; an equal time with a different state also replaces (last writer wins). */
+  set(records: readonly ConsentRecord[]): Promise<ConsentRecord[]> {
+    return this.upsert(records, true);
+  }
+
+  /** Strictly newer only: an equal time keeps what is stored (libxmtp's insert_newer). */
+  insertNewer(records: readonly ConsentRecord[]): Promise<ConsentRecord[]> {
+    return this.upsert(records, false);
+  }
+
+  /** Writes each record unless the stored one is newer; returns the records written. */
+  private async upsert(
+    records: readonly ConsentRecord[],
+    equalTimeReplaces: boolean,
+  ): Promise<ConsentRecord[]> {
     const rows = checkedRows(records);
-    const changedRecords: ConsentRecord[] = [];
+    const written: ConsentRecord[] = [];
     for (const row of rows) {
-      // Newer wins; an equal time with a different state also replaces (last writer wins).
       const r = await q(() =>
         this.ctx.db
           .insertInto("consent_records")
@@ -49,37 +62,17 @@ export class KyselyConsentStore implements ConsentStore {
             oc
               .columns(["entity_type", "entity"])
               .doUpdateSet({ state: row.state, consented_at_ns: row.consented_at_ns })
-              .where((eb) =>
-                eb.or([
-                  eb("consent_records.consented_at_ns", "<", row.consented_at_ns),
+              .where((eb) => {
+                const older = eb("consent_records.consented_at_ns", "<", row.consented_at_ns);
+                if (!equalTimeReplaces) return older;
+                return eb.or([
+                  older,
                   eb.and([
                     eb("consent_records.consented_at_ns", "=", row.consented_at_ns),
                     eb("consent_records.state", "<>", row.state),
                   ]),
-                ]),
-              ),
-          )
-          .executeTakeFirst(),
-      );
-      if (Number(r.numInsertedOrUpdatedRows ?? 0n) > 0) changedRecords.push(fromRow(row));
-    }
-    return changedRecords;
-  }
-
-  async insertNewer(records: readonly ConsentRecord[]): Promise<ConsentRecord[]> {
-    const rows = checkedRows(records);
-    const written: ConsentRecord[] = [];
-    for (const row of rows) {
-      // Strictly newer only: an equal time keeps what is stored (unlike `set`).
-      const r = await q(() =>
-        this.ctx.db
-          .insertInto("consent_records")
-          .values(row)
-          .onConflict((oc) =>
-            oc
-              .columns(["entity_type", "entity"])
-              .doUpdateSet({ state: row.state, consented_at_ns: row.consented_at_ns })
-              .where("consent_records.consented_at_ns", "<", row.consented_at_ns),
+                ]);
+              }),
           )
           .executeTakeFirst(),
       );

@@ -55,6 +55,7 @@ import {
   type StoredKeyPackage,
 } from "./key-packages.js";
 import { type GroupPermissionsPreset, policySetOf } from "./permissions.js";
+import { storedGroup } from "./stored-group.js";
 import { isTransient, type Stream, type StreamOptions } from "./stream.js";
 import {
   type ConversationHooks,
@@ -79,30 +80,6 @@ export const SYNC_ALL_CONCURRENCY = 10;
 
 /** Intent states a group sync finishes (see resume.ts): such groups are synced regardless. */
 const UNFINISHED_INTENTS = [IntentState.ToPublish, IntentState.Published, IntentState.Committed];
-
-function storedGroup(
-  partial: Pick<
-    StoredGroup,
-    "id" | "conversationType" | "addedByInboxId" | "dmId" | "welcomeCursor" | "rotatedAtNs"
-  >,
-): StoredGroup {
-  return {
-    createdAtNs: nowNs(),
-    membershipState: GroupMembershipState.Allowed,
-    installationsLastCheckedNs: 0n,
-    lastMessageNs: null,
-    messageDisappearFromNs: null,
-    messageDisappearInNs: null,
-    pausedForVersion: null,
-    maybeForked: false,
-    forkDetails: "",
-    shouldPublishCommitLog: false,
-    commitLogPublicKey: null,
-    isCommitLogForked: null,
-    hasPendingLeaveRequest: false,
-    ...partial,
-  };
-}
 
 /** Options of a new group: its metadata, and a preset ("all_members" by default) or a policy set. */
 export interface CreateGroupOptions extends Omit<EngineCreateGroupOptions, "permissions"> {

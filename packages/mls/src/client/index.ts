@@ -38,11 +38,12 @@ export {
   KEY_PACKAGE_DELETE_DELAY_NS,
   KEY_PACKAGE_ROTATION_INTERVAL_NS,
 } from "./key-packages.js";
-export type {
-  GroupPermissions,
-  GroupPermissionsPreset,
-  PermissionPolicy,
-  PermissionUpdateType,
+export {
+  type GroupPermissions,
+  type GroupPermissionsPreset,
+  type PermissionPolicy,
+  type PermissionUpdateType,
+  withPermission,
 } from "./permissions.js";
 export {
   DEFAULT_STREAM_RETRY,

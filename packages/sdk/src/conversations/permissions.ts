@@ -4,16 +4,10 @@ import {
   defaultPolicySet,
   MetadataField,
   type CreateGroupOptions as MlsCreateGroupOptions,
-  membershipPolicy,
-  metadataPolicy,
-  permissionsPolicy,
+  type PermissionUpdateType,
+  withPermission,
 } from "@x/mls";
-import {
-  MetadataPolicy_MetadataBasePolicy as D,
-  MembershipPolicy_BasePolicy as M,
-  PermissionsUpdatePolicy_PermissionsBasePolicy as P,
-  type PolicySet,
-} from "@x/proto/mls/message_contents";
+import type { PolicySet } from "@x/proto/mls/message_contents";
 import { GroupPermissionsOptions, type PermissionPolicy } from "../enums.js";
 import { invalidArgument } from "../errors.js";
 
@@ -30,37 +24,8 @@ export interface PermissionPolicySet {
   updateAppDataPolicy?: PermissionPolicy;
 }
 
-const MEMBERSHIP: Partial<Record<string, M>> = {
-  allow: M.ALLOW,
-  deny: M.DENY,
-  admin: M.ALLOW_IF_ADMIN_OR_SUPER_ADMIN,
-  superAdmin: M.ALLOW_IF_SUPER_ADMIN,
-};
-const METADATA: Partial<Record<string, D>> = {
-  allow: D.ALLOW,
-  deny: D.DENY,
-  admin: D.ALLOW_IF_ADMIN,
-  superAdmin: D.ALLOW_IF_SUPER_ADMIN,
-};
-// libxmtp offers no "allow" for admin-list changes.
-const ADMINS: Partial<Record<string, P>> = {
-  deny: P.DENY,
-  admin: P.ALLOW_IF_ADMIN,
-  superAdmin: P.ALLOW_IF_SUPER_ADMIN,
-};
 // node-bindings' numbers for PermissionPolicy.
 const NUMBERS = ["allow", "deny", "admin", "superAdmin", "doesNotExist", "other"];
-
-function base<T>(table: Partial<Record<string, T>>, value: unknown, name: string): T {
-  const key = typeof value === "number" ? NUMBERS[value] : value;
-  const found = typeof key === "string" ? table[key] : undefined;
-  if (found === undefined) {
-    throw invalidArgument(
-      `customPermissionPolicySet.${name} must be one of ${Object.keys(table).join(", ")} (PermissionPolicy), got ${JSON.stringify(value)}`,
-    );
-  }
-  return found;
-}
 
 /** The PolicySet of a node-sdk PermissionPolicySet (fields it leaves out keep the default). */
 export function policySetFrom(set: PermissionPolicySet): PolicySet {
@@ -69,15 +34,23 @@ export function policySetFrom(set: PermissionPolicySet): PolicySet {
       "permissions CustomPolicy needs customPermissionPolicySet (a PermissionPolicySet)",
     );
   }
-  const out = defaultPolicySet();
-  out.addMemberPolicy = membershipPolicy(base(MEMBERSHIP, set.addMemberPolicy, "addMemberPolicy"));
-  out.removeMemberPolicy = membershipPolicy(
-    base(MEMBERSHIP, set.removeMemberPolicy, "removeMemberPolicy"),
-  );
-  out.addAdminPolicy = permissionsPolicy(base(ADMINS, set.addAdminPolicy, "addAdminPolicy"));
-  out.removeAdminPolicy = permissionsPolicy(
-    base(ADMINS, set.removeAdminPolicy, "removeAdminPolicy"),
-  );
+  let out = defaultPolicySet();
+  // @x/mls's withPermission holds libxmtp's rules (e.g. no "allow" for admin-list changes).
+  const apply = (type: PermissionUpdateType, name: keyof PermissionPolicySet, field?: string) => {
+    const value = set[name];
+    const policy = typeof value === "number" ? NUMBERS[value] : value;
+    try {
+      out = withPermission(out, type, policy as PermissionPolicy, field);
+    } catch (e) {
+      throw invalidArgument(
+        `customPermissionPolicySet.${name}: ${(e as Error).message} (PermissionPolicy), got ${JSON.stringify(value)}`,
+      );
+    }
+  };
+  apply("addMember", "addMemberPolicy");
+  apply("removeMember", "removeMemberPolicy");
+  apply("addAdmin", "addAdminPolicy");
+  apply("removeAdmin", "removeAdminPolicy");
   const fields: [keyof PermissionPolicySet, string[]][] = [
     ["updateGroupNamePolicy", [MetadataField.GroupName]],
     ["updateGroupDescriptionPolicy", [MetadataField.Description]],
@@ -90,8 +63,7 @@ export function policySetFrom(set: PermissionPolicySet): PolicySet {
   ];
   for (const [name, attributes] of fields) {
     if (set[name] === undefined && name === "updateAppDataPolicy") continue;
-    const policy = metadataPolicy(base(METADATA, set[name], name));
-    for (const a of attributes) out.updateMetadataPolicy[a] = policy;
+    for (const a of attributes) apply("updateMetadata", name, a);
   }
   return out;
 }

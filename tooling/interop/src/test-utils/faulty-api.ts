@@ -6,6 +6,7 @@
 // reset mid-way.
 import { ApiError, type XmtpApiClient } from "@x/api";
 import { createGrpcApiClient } from "@x/api-grpc";
+import { prng } from "@x/testing";
 
 export type FaultKind =
   | "delay"
@@ -27,17 +28,7 @@ export interface FaultyApi {
   enabled: boolean;
 }
 
-/** mulberry32: a small seeded PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

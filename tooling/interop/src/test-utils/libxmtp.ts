@@ -46,6 +46,18 @@ export async function texts191(conversation: SdkConversation): Promise<string[]>
   return messages.filter((m) => m.contentType?.typeId === "text").map((m) => String(m.content));
 }
 
+/** Waits until a 1.9.1 conversation holds `text`; returns its texts then. */
+export function untilText191(
+  conversation: SdkConversation,
+  text: string,
+  what = `"${text}"`,
+): Promise<string[]> {
+  return eventually(async () => {
+    const texts = await texts191(conversation);
+    return texts.includes(text) ? texts : undefined;
+  }, what);
+}
+
 /** A libxmtp 1.9.1 client; with `gatewayHost` on d14n only (`url` is then never contacted). */
 export async function peer191(
   url: string,

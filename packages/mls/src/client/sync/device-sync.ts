@@ -28,6 +28,7 @@ import type { ClientContext } from "../context.js";
 import { nowNs } from "../context.js";
 import { ClientError, errorText } from "../errors.js";
 import { Group } from "../group.js";
+import { storedGroup } from "../stored-group.js";
 import { newTask } from "../workers/tasks.js";
 import {
   type ArchiveOptions,
@@ -129,7 +130,7 @@ export class DeviceSync implements DeviceSyncHooks {
   private async createGroup(): Promise<SyncGroup> {
     const state = await createSyncGroup(this.ctx.identity);
     const now = nowNs();
-    const stored: StoredGroup = {
+    const stored = storedGroup({
       id: state.groupContext.groupId,
       conversationType: ConversationType.Sync,
       addedByInboxId: this.me,
@@ -137,20 +138,9 @@ export class DeviceSync implements DeviceSyncHooks {
       welcomeCursor: null,
       rotatedAtNs: now,
       createdAtNs: now,
-      membershipState: GroupMembershipState.Allowed,
       // Handled (see handleNewSyncGroups): the groups of its members are ours already.
       installationsLastCheckedNs: now,
-      lastMessageNs: null,
-      messageDisappearFromNs: null,
-      messageDisappearInNs: null,
-      pausedForVersion: null,
-      maybeForked: false,
-      forkDetails: "",
-      shouldPublishCommitLog: false,
-      commitLogPublicKey: null,
-      isCommitLogForked: null,
-      hasPendingLeaveRequest: false,
-    };
+    });
     await this.ctx.db.transaction(async (tx) => {
       await tx.groups.insert(stored);
       await tx.mls.putGroupState(stored.id, 0n, serializeGroupState(state));

@@ -34,6 +34,7 @@ import {
   GroupMessageSaveSchema,
 } from "@x/proto/device_sync/message_backup";
 import type { XmtpGroupExtensions } from "../../../engine/index.js";
+import { storedGroup } from "../../stored-group.js";
 
 const INT64_MAX = 2n ** 63n - 1n;
 const INT32_MAX = 2 ** 31 - 1;
@@ -195,7 +196,7 @@ export function stubFromSave(s: GroupSave): StoredGroup | undefined {
   const optional = (v: bigint | undefined) => (v === undefined ? null : v);
   const times = [s.createdAtNs, s.lastMessageNs, s.messageDisappearFromNs, s.messageDisappearInNs];
   if (!times.every((t) => t === undefined || inInt64(t))) return undefined;
-  return {
+  return storedGroup({
     id: s.id,
     createdAtNs: s.createdAtNs,
     conversationType: isDm ? ConversationType.Dm : ConversationType.Group,
@@ -203,19 +204,11 @@ export function stubFromSave(s: GroupSave): StoredGroup | undefined {
     addedByInboxId: s.addedByInboxId,
     dmId: isDm ? dmId : null,
     welcomeCursor: null,
-    installationsLastCheckedNs: 0n,
     rotatedAtNs: 0n,
     lastMessageNs: optional(s.lastMessageNs),
     messageDisappearFromNs: optional(s.messageDisappearFromNs),
     messageDisappearInNs: optional(s.messageDisappearInNs),
-    pausedForVersion: null,
-    maybeForked: false,
-    forkDetails: "",
-    shouldPublishCommitLog: false,
-    commitLogPublicKey: null,
-    isCommitLogForked: null,
-    hasPendingLeaveRequest: false,
-  };
+  });
 }
 
 // ---- messages ----
