@@ -122,6 +122,9 @@ function codeName(err) {
 function toBindable(v) {
   if (typeof v === "boolean") return v ? 1 : 0;
   if (v === undefined) return null;
+  // wa-sqlite binds a number as an int only when it fits in 32 bits, else as a REAL: a larger
+  // integer goes in as an int64, as better-sqlite3 stores it.
+  if (typeof v === "number" && Number.isSafeInteger(v) && v !== (v | 0)) return BigInt(v);
   return v;
 }
 

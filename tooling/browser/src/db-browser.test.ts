@@ -37,7 +37,10 @@ describe("@x/db/browser in Chromium", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "x-db-browser-"));
-    const out = await bundleForBrowser(path.join(here, "pages/db-page.ts"), path.join(dir, "out"));
+    const out = await bundleForBrowser(
+      path.join(here, "test-utils/pages/db-page.ts"),
+      path.join(dir, "out"),
+    );
     // The worker (SQLite and its wasm, ~0.9 MB gzipped) is a chunk of its own: the page's entry
     // (kysely, the schema, the stores) measured 42.6 KB gzipped on 2026-12-02.
     expect(out.entryGzipBytes).toBeLessThan(50_000);
@@ -68,6 +71,7 @@ describe("@x/db/browser in Chromium", () => {
     expect(await xdb(page, (x) => x.open("reload.db3"))).toBe("opfs");
     await xdb(page, (x) => x.write(0, 5));
     expect(await xdb(page, (x) => x.read(0, 5))).toEqual(expected(0, 5));
+    expect(await xdb(page, (x) => x.bigNumber())).toBe(`bigint:${2 ** 40 + 1}:integer`);
     await page.reload();
     await ready(page);
     expect(await xdb(page, (x) => x.open("reload.db3"))).toBe("opfs");

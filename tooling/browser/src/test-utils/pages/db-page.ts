@@ -46,6 +46,17 @@ const api = {
     const values = await db.cursors.getMany(ids, WELCOME, 0);
     return values.map((v) => `${typeof v}:${v}`);
   },
+  /** An integer above 2^31 passed as a number comes back as an integer (a bigint), not a float. */
+  async bigNumber(): Promise<string> {
+    if (!db) throw new Error("not open");
+    const { sql } = await import("kysely");
+    const r = await sql<{
+      v: unknown;
+      t: string;
+    }>`select ${2 ** 40 + 1} as v, typeof(${2 ** 40 + 1}) as t`.execute(db.kysely);
+    const row = r.rows[0];
+    return `${typeof row?.v}:${String(row?.v)}:${row?.t}`;
+  },
   async close() {
     await db?.close();
     db = undefined;
