@@ -1,12 +1,9 @@
 // The client with node-sdk 6's names: Client.create(signer, options) / Client.build(identifier,
 // options) over @x/mls, with the transport (@x/api-grpc, or @x/api-d14n for a gatewayHost) and
 // the database (@x/db's SQLite, encrypted with dbEncryptionKey) chosen from the options.
-import { mkdirSync } from "node:fs";
-import path from "node:path";
 import type { XmtpApi } from "@x/api";
 import { ed25519PublicKey, fromHex, generateEd25519PrivateKey, toHex } from "@x/crypto";
 import { type ClientDatabase, IdentifierKind as DbIdentifierKind, RegistrationState } from "@x/db";
-import { openSqlite } from "@x/db/sqlite";
 import {
   type IdentitySigner,
   type Identifier as IdIdentifier,
@@ -25,6 +22,7 @@ import {
   type VersionInfo,
   type WorkerErrorInfo,
 } from "@x/mls";
+import { platformOpenDb } from "#platform";
 import { type DecodedMessage, toSdkMessage } from "../content/message.js";
 import type { SdkContext } from "../conversations/context.js";
 import { Conversations } from "../conversations/conversations.js";
@@ -280,20 +278,12 @@ export class Client {
   ): Promise<{ db: ClientDatabase; owned: boolean; where: string }> {
     const location = setup.location;
     if (location.kind === "given") return { db: location.db, owned: false, where: "the given db" };
-    let file: string;
-    if (location.kind === "memory") file = ":memory:";
-    else if (location.kind === "file") file = location.path;
-    else file = location.pathFor(await inboxIdForPath());
-    if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const db = await openSqlite({
-      path: file,
-      ...(setup.key === undefined ? {} : { encryptionKey: setup.key }),
-    });
-    return {
-      db,
-      owned: true,
-      where: file === ":memory:" ? "the in-memory database" : `the database ${file}`,
-    };
+    let name: string | null;
+    if (location.kind === "memory") name = null;
+    else if (location.kind === "file") name = location.path;
+    else name = location.pathFor(await inboxIdForPath());
+    const { db, where } = await platformOpenDb(name, setup.key);
+    return { db, owned: true, where };
   }
 
   /**

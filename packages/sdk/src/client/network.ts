@@ -1,8 +1,7 @@
 // The transport a client uses: @x/api-grpc to a v3 node, or @x/api-d14n to a gateway, wrapped so
 // that every call is counted (debugInformation's statistics).
 import { XmtpApi, type XmtpApiClient } from "@x/api";
-import { createD14nApiClient } from "@x/api-d14n";
-import { createGrpcApiClient } from "@x/api-grpc";
+import { platformD14nTransport, platformTransport } from "#platform";
 import type { ResolvedNetwork } from "./options.js";
 
 /** Calls per XmtpApiClient method since the client was made (or the last clear). */
@@ -49,9 +48,9 @@ export function transportFor(network: ResolvedNetwork, appVersion?: string): Xmt
     case "custom":
       return network.api;
     case "d14n":
-      return createD14nApiClient({ gatewayUrl: network.gatewayUrl, appVersion: version });
+      return platformD14nTransport(network.gatewayUrl, version);
     case "v3":
-      return createGrpcApiClient({ url: network.url, appVersion: version });
+      return platformTransport(network.url, version);
   }
 }
 

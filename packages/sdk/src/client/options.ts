@@ -1,22 +1,26 @@
 // Client options as node-sdk names them, checked before anything touches the network or the disk,
 // and resolved to what @x/mls needs: the network (v3 node or d14n gateway), the history server,
 // the database file and its key.
-import path from "node:path";
+
 import type { XmtpApiClient } from "@x/api";
 import type { ContentCodec } from "@x/content-types";
 import { fromHex } from "@x/crypto";
 import type { ClientDatabase } from "@x/db";
 import type { ClientOptions as MlsClientOptions } from "@x/mls";
+import { platformApiUrls, platformDefaultDbName } from "#platform";
 import type { LogLevel } from "../enums.js";
 import { invalidOption } from "../errors.js";
 import type { Logger } from "./logger.js";
 
-/** The v3 node API of each environment (`local` is `x node` on this machine). */
-export const ApiUrls = {
-  local: "http://127.0.0.1:5556",
-  dev: "https://grpc.dev.xmtp.network:443",
-  production: "https://grpc.production.xmtp.network:443",
-} as const;
+/**
+ * The v3 node API of each environment (`local` is `x node` on this machine): gRPC on Node, the
+ * gRPC-web endpoint (`x node`'s web port 5557 for local) in the browser entry.
+ */
+export const ApiUrls: {
+  readonly local: string;
+  readonly dev: string;
+  readonly production: string;
+} = platformApiUrls;
 
 /** The history server (device sync archives) of each environment (`local`: `x node`'s). */
 export const HistorySyncUrls = {
@@ -191,9 +195,9 @@ export function resolveDbLocation(options: ClientOptions, env: XmtpEnv): DbLocat
   return { kind: "file", path: dbPath };
 }
 
-/** node-sdk's default file: `xmtp-${env}-${inboxId}.db3` in the current directory. */
+/** node-sdk's default file: `xmtp-${env}-${inboxId}.db3` in the current directory (browser: that name). */
 export function defaultDbPath(env: XmtpEnv, inboxId: string): string {
-  return path.resolve(`xmtp-${env}-${inboxId}.db3`);
+  return platformDefaultDbName(env, inboxId);
 }
 
 /** The 32-byte key of dbEncryptionKey (bytes, or 0x + 64 hex digits), if any. */

@@ -10,7 +10,12 @@ import { archiveMetadata } from "./read-metadata.js";
 
 async function nodeFs() {
   try {
-    const [fs, promises] = await Promise.all([import("node:fs"), import("node:fs/promises")]);
+    // Specifiers a bundler does not follow: a page's bundle must not try to resolve node:fs.
+    const names = ["node:fs", "node:fs/promises"] as const;
+    const [fs, promises] = (await Promise.all([
+      import(/* @vite-ignore */ names[0]),
+      import(/* @vite-ignore */ names[1]),
+    ])) as [typeof import("node:fs"), typeof import("node:fs/promises")];
     return { createReadStream: fs.createReadStream, ...promises };
   } catch (cause) {
     throw new ClientError(
