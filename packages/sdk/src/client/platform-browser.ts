@@ -1,5 +1,5 @@
 // What the browser entry uses instead of platform-node.ts: gRPC-web over fetch to the node's web
-// port (CORS), and @x/db/browser (OPFS, else IndexedDB) named by dbPath; dbPath null is memory.
+// port (CORS), and @x/db/browser (OPFS, else memory) named by dbPath; dbPath null is memory.
 import type { XmtpApiClient } from "@x/api";
 import { createD14nWebApiClient } from "@x/api-d14n/web";
 import { createGrpcWebApiClient } from "@x/api-grpc/web";
@@ -40,7 +40,7 @@ export async function platformOpenDb(
     ...(encryptionKey === undefined ? {} : { encryptionKey }),
   });
   return {
-    db: db as ClientDatabase,
+    db,
     where: name === null ? "the in-memory database" : `the browser database ${name}`,
   };
 }
